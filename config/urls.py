@@ -1,0 +1,9 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("telekam.core.urls")),
+    path("", include("telekam.org.urls")),
+    path("accounts/", include("telekam.accounts.urls")),
+    path("billing/", include("telekam.billing.urls")),
+    path("api/v1/", include("config.api_urls")),
+]

@@ -1,0 +1,220 @@
+"""Reads of the account file, each restricted by `access` to what the user may see.
+
+Every function here runs a fixed number of SQL queries whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from telekam.accounts import access
+from telekam.accounts.models import (
+    Account,
+    CompetitorInfo,
+    Contact,
+    GradeBand,
+    MajorEvent,
+    ServiceInUse,
+    ServiceStatus,
+    Site,
+    VirtualTeamMember,
+)
+from telekam.core.errors import NotFound
+from telekam.core.models import AuditEntry
+
+SORTS = {
+    "name": ("name", "pk"),
+    "-name": ("-name", "-pk"),
+    "code": ("code",),
+    "-code": ("-code",),
+    "spend": ("avg_monthly_spend", "pk"),
+    "-spend": ("-avg_monthly_spend", "pk"),
+    "grade": ("grade__rank", "-avg_monthly_spend", "pk"),
+    "-grade": ("-grade__rank", "-avg_monthly_spend", "pk"),
+    "updated": ("updated_at", "pk"),
+    "-updated": ("-updated_at", "-pk"),
+}
+DEFAULT_SORT = "-spend"
+
+
+@dataclasses.dataclass(frozen=True)
+class AccountFilters:
+    q: str = ""
+    segment: str = ""
+    grade: str = ""  # GradeBand code
+    industry: str = ""
+    owner: int | None = None
+    group: int | None = None
+    status: str = ""
+    sort: str = DEFAULT_SORT
+
+
+def account_list_visible_to(*, user: Any, filters: AccountFilters | None = None) -> QuerySet[Account]:
+    """The accounts `user` may see, searched, filtered and sorted; ready for a page."""
+    f = filters or AccountFilters()
+    qs = access.accounts_visible_to(user).select_related("owner", "group", "grade")
+    term = f.q.strip()
+    if term:
+        digits = term.replace("-", "").replace(" ", "")
+        match = Q(name__icontains=term) | Q(short_name__icontains=term) | Q(code__iexact=term)
+        match |= Q(credit_code__iexact=term)
+        match |= Q(pk__in=ServiceInUse.objects.filter(number__icontains=term).values("account_id"))
+        if digits.isdigit() and len(digits) >= 4:
+            match |= Q(phone__contains=term)
+            match |= Q(
+                pk__in=Contact.objects.filter(
+                    Q(mobile__contains=digits) | Q(phone__contains=term)
+                ).values("account_id")
+            )
+        qs = qs.filter(match)
+    if f.segment:
+        qs = qs.filter(segment=f.segment)
+    if f.grade:
+        qs = qs.filter(grade__code=f.grade)
+    if f.industry:
+        qs = qs.filter(industry=f.industry)
+    if f.owner:
+        qs = qs.filter(owner_id=f.owner)
+    if f.group:
+        qs = qs.filter(group_id=f.group)
+    if f.status:
+        qs = qs.filter(status=f.status)
+    return qs.order_by(*SORTS.get(f.sort, SORTS[DEFAULT_SORT]))
+
+
+def account_get_visible(*, user: Any, pk: int | None = None, code: str | None = None) -> Account:
+    """One account `user` may see, or NotFound (the same answer as for a missing one)."""
+    qs = access.accounts_visible_to(user).select_related("owner", "group", "grade", "parent", "root")
+    try:
+        return qs.get(pk=pk) if pk is not None else qs.get(code=code)
+    except (Account.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+@dataclasses.dataclass(frozen=True)
+class TreeNode:
+    account: Account
+    depth: int
+    own_spend: Decimal
+    rollup_spend: Decimal
+    visible: bool
+
+
+def account_tree(*, user: Any, account: Account) -> list[TreeNode]:
+    """The whole group customer the account belongs to, depth-first, with spend rolled up.
+
+    Nodes the user may not see are listed with their name only (`visible=False`), so the
+    shape of the group is clear without opening what is not theirs.
+    """
+    members = list(
+        Account.objects.filter(root_id=account.root_id or account.pk)
+        .select_related("grade", "owner")
+        .order_by("name")
+    )
+    if len(members) <= 1:
+        return []
+    visible_ids = set(
+        access.accounts_visible_to(user)
+        .filter(pk__in=[m.pk for m in members])
+        .values_list("pk", flat=True)
+    )
+    children: dict[int | None, list[Account]] = defaultdict(list)
+    for m in members:
+        children[m.parent_id].append(m)
+    rollup: dict[int, Decimal] = {}
+
+    def total(node: Account) -> Decimal:
+        value = node.avg_monthly_spend + sum((total(c) for c in children[node.pk]), Decimal("0"))
+        rollup[node.pk] = value
+        return value
+
+    top = [m for m in members if m.parent_id is None]
+    for t in top:
+        total(t)
+    ordered: list[TreeNode] = []
+
+    def walk(node: Account, depth: int) -> None:
+        ordered.append(
+            TreeNode(
+                account=node,
+                depth=depth,
+                own_spend=node.avg_monthly_spend,
+                rollup_spend=rollup[node.pk],
+                visible=node.pk in visible_ids,
+            )
+        )
+        for c in children[node.pk]:
+            walk(c, depth + 1)
+
+    for t in top:
+        walk(t, 0)
+    return ordered
+
+
+@dataclasses.dataclass(frozen=True)
+class AccountFile:
+    """Everything the account page shows, read in a fixed number of queries."""
+
+    account: Account
+    can_edit: bool
+    confidential: bool
+    contacts: list[Contact]
+    sites: list[Site]
+    events: list[MajorEvent]
+    competitors: list[CompetitorInfo]
+    services: list[ServiceInUse]
+    team: list[VirtualTeamMember]
+    tree: list[TreeNode]
+    timeline: list[AuditEntry]
+    monthly_services_fee: Decimal
+    grade_bands: list[GradeBand]
+
+
+def account_file(*, user: Any, pk: int, timeline_limit: int = 50) -> AccountFile:
+    account = account_get_visible(user=user, pk=pk)
+    confidential = access.sees_confidential(user)
+    contacts = list(
+        account.contacts.select_related("reports_to", "our_counterpart", "site").order_by(
+            "layer", "-is_primary", "name"
+        )
+    )
+    services = list(account.services.select_related("product", "site").order_by("status", "product__sort_order", "number"))
+    return AccountFile(
+        account=account,
+        can_edit=access.can_edit_account(user, account),
+        confidential=confidential,
+        contacts=contacts,
+        sites=list(account.sites.all()),
+        events=list(account.events.all()[:50]),
+        competitors=list(account.competitors.all()) if confidential else [],
+        services=services,
+        team=list(account.team.select_related("user").order_by("role")),
+        tree=account_tree(user=user, account=account),
+        timeline=list(account.audit_entries.order_by("-at", "-id")[:timeline_limit]),
+        monthly_services_fee=sum(
+            (s.monthly_fee for s in services if s.status == ServiceStatus.ACTIVE), Decimal("0")
+        ),
+        grade_bands=list(GradeBand.objects.all()),
+    )
+
+
+def contacts_visible_to(*, user: Any, account: Account | None = None) -> QuerySet[Contact]:
+    qs = access.filter_by_account_scope(Contact.objects.select_related("account"), user)
+    return qs.filter(account=account) if account is not None else qs
+
+
+def services_visible_to(*, user: Any, account: Account | None = None) -> QuerySet[ServiceInUse]:
+    qs = access.filter_by_account_scope(
+        ServiceInUse.objects.select_related("account", "product", "site"), user
+    )
+    return qs.filter(account=account) if account is not None else qs
+
+
+def account_timeline(*, user: Any, account: Account) -> QuerySet[AuditEntry]:
+    account_get_visible(user=user, pk=account.pk)
+    return AuditEntry.objects.filter(account=account).order_by("-at", "-id")

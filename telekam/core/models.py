@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from telekam.core import clock
+
+
+class VersionedModel(models.Model):
+    """A record edited by several people: `version` guards against silent overwrites.
+
+    Every update goes through `telekam.core.services.versioned_update`, which only writes
+    when the version the editor read is still current.
+    """
+
+    created_at = models.DateTimeField(_("创建时间"), default=clock.now, editable=False)
+    updated_at = models.DateTimeField(_("更新时间"), default=clock.now, editable=False)
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", _("新建")
+    UPDATE = "update", _("修改")
+    DELETE = "delete", _("删除")
+    APPROVE = "approve", _("审批")
+    IMPORT = "import", _("导入")
+    EVENT = "event", _("事件")
+
+
+class AuditEntry(models.Model):
+    """Who changed what and when. On an account, these entries are its timeline."""
+
+    at = models.DateTimeField(_("时间"), default=clock.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_name = models.CharField(_("操作人姓名"), max_length=150, blank=True)
+    action = models.CharField(_("动作"), max_length=16, choices=AuditAction.choices)
+    target_type = models.CharField(_("对象类型"), max_length=64)
+    target_id = models.CharField(_("对象编号"), max_length=64)
+    target_repr = models.CharField(_("对象"), max_length=255)
+    account = models.ForeignKey(
+        "accounts.Account",
+        verbose_name=_("客户"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_entries",
+    )
+    summary = models.CharField(_("摘要"), max_length=500)
+    changes = models.JSONField(_("变更"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["account", "-at"], name="audit_account_at"),
+            models.Index(fields=["target_type", "target_id"], name="audit_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.summary}"
