@@ -1,4 +1,18 @@
 from django.urls import path
 
+from telekam.accounts.views import accounts, records
+
 app_name = "accounts"
-urlpatterns: list = []
+urlpatterns = [
+    path("", accounts.my_accounts, name="my_accounts"),
+    path("new/", accounts.account_create, name="create"),
+    path("<int:pk>/", accounts.account_detail, name="detail"),
+    path("<int:pk>/edit/", accounts.account_edit, name="edit"),
+    path("<int:pk>/assign/", accounts.account_assign, name="assign"),
+    path("<int:pk>/parent/", accounts.account_parent, name="parent"),
+    path("<int:pk>/team/add/", records.team_add, name="team_add"),
+    path("<int:pk>/team/<int:item>/remove/", records.team_remove, name="team_remove"),
+    path("<int:pk>/<slug:kind>/add/", records.record_add, name="record_add"),
+    path("<int:pk>/<slug:kind>/<int:item>/", records.record_edit, name="record_edit"),
+    path("<int:pk>/<slug:kind>/<int:item>/delete/", records.record_delete, name="record_delete"),
+]

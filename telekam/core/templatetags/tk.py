@@ -1,0 +1,99 @@
+"""Small template helpers shared by every page."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms, template
+from django.core.paginator import Page
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+register = template.Library()
+
+_WIDE = (forms.Textarea,)
+
+
+@register.filter
+def with_class(field: forms.BoundField, css: str) -> SafeString:
+    widget = field.field.widget
+    if isinstance(widget, forms.Select | forms.SelectMultiple):
+        css = "form-select"
+    attrs = {"class": css + (" is-invalid" if field.errors else "")}
+    return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def is_checkbox(field: forms.BoundField) -> bool:
+    return isinstance(field.field.widget, forms.CheckboxInput)
+
+
+@register.simple_tag
+def field_col(field: forms.BoundField) -> str:
+    if isinstance(field.field.widget, _WIDE):
+        return "col-12"
+    return "col-md-6 col-lg-4"
+
+
+@register.simple_tag(takes_context=True)
+def query_replace(context: dict[str, Any], **changes: Any) -> str:
+    """The current query string with some parameters replaced (pagination, sorting)."""
+    query = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            query.pop(key, None)
+        else:
+            query[key] = value
+    return query.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def sort_link(context: dict[str, Any], key: str, label: str) -> SafeString:
+    current = context["request"].GET.get("sort", context.get("default_sort", ""))
+    if current == key:
+        new, arrow = "-" + key, " ▲"
+    elif current == "-" + key:
+        new, arrow = key, " ▼"
+    else:
+        new, arrow = ("-" + key if key in ("spend", "grade", "updated") else key), ""
+    query = context["request"].GET.copy()
+    query["sort"] = new
+    query.pop("page", None)
+    return format_html('<a class="tk-sort" href="?{}">{}{}</a>', query.urlencode(), label, arrow)
+
+
+@register.filter
+def page_window(page: Page, size: int = 2) -> list[int | None]:
+    """Page numbers around the current one, with None for a gap."""
+    total, current = page.paginator.num_pages, page.number
+    shown = sorted({1, total, *range(max(1, current - size), min(total, current + size) + 1)})
+    out: list[int | None] = []
+    for n in shown:
+        if out and n - (out[-1] or 0) > 1:
+            out.append(None)
+        out.append(n)
+    return out
+
+
+@register.filter
+def yuan(value: Decimal | int | float | None, places: int = 2) -> str:
+    """Money with thousands separators: 12345.6 -> 12,345.60."""
+    if value is None or value == "":
+        return "—"
+    return f"{Decimal(value):,.{places}f}"
+
+
+@register.filter
+def stars(level: int | None) -> SafeString:
+    n = int(level or 0)
+    if n <= 0:
+        return format_html('<span class="text-muted">—</span>')
+    return format_html('<span class="tk-stars" title="{}A">{}</span>', n, "★" * n)
+
+
+@register.filter
+def grade_badge(grade: Any) -> SafeString:
+    if grade is None:
+        return format_html('<span class="badge text-bg-light border">{}</span>', "—")
+    return format_html('<span class="badge tk-grade tk-grade-{}">{}</span>', grade.code, grade.display_name)
