@@ -138,7 +138,8 @@ TELEKAM_LOGIN_MAX_FAILURES = int(env("TELEKAM_LOGIN_MAX_FAILURES", "5"))
 TELEKAM_LOGIN_LOCK_SECONDS = int(env("TELEKAM_LOGIN_LOCK_SECONDS", str(15 * 60)))
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+# Each language named in itself, as language pickers do.
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "telekam" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
