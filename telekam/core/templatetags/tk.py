@@ -97,3 +97,16 @@ def grade_badge(grade: Any) -> SafeString:
     if grade is None:
         return format_html('<span class="badge text-bg-light border">{}</span>', "—")
     return format_html('<span class="badge tk-grade tk-grade-{}">{}</span>', grade.code, grade.display_name)
+
+
+@register.simple_tag
+def field_label(target_type: str, name: str) -> str:
+    """The human name of a changed field in an audit entry ("accounts.contact", "mobile")."""
+    from django.apps import apps
+    from django.core.exceptions import FieldDoesNotExist
+
+    try:
+        model = apps.get_model(target_type)
+        return str(model._meta.get_field(name).verbose_name)
+    except (LookupError, ValueError, FieldDoesNotExist):
+        return name
