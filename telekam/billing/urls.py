@@ -1,4 +1,9 @@
 from django.urls import path
 
+from telekam.billing import views
+
 app_name = "billing"
-urlpatterns: list = []
+urlpatterns = [
+    path("imports/", views.imports, name="imports"),
+    path("imports/template.csv", views.template, name="template"),
+]
