@@ -87,8 +87,19 @@ def my_accounts(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from telekam.accounts.views.grading import billing_context
+
     file = selectors.account_file(user=request.user, pk=pk)
-    return render(request, "accounts/detail.html", {"section": "accounts", "f": file, "account": file.account})
+    return render(
+        request,
+        "accounts/detail.html",
+        {
+            "section": "accounts",
+            "f": file,
+            "account": file.account,
+            **billing_context(user=request.user, account=file.account),
+        },
+    )
 
 
 @login_required

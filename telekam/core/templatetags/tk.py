@@ -8,7 +8,7 @@ from typing import Any
 from django import forms, template
 from django.core.paginator import Page
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -88,7 +88,7 @@ def yuan(value: Decimal | int | float | None, places: int = 2) -> str:
 def stars(level: int | None) -> SafeString:
     n = int(level or 0)
     if n <= 0:
-        return format_html('<span class="text-muted">—</span>')
+        return mark_safe('<span class="text-muted">—</span>')  # noqa: S308
     return format_html('<span class="tk-stars" title="{}A">{}</span>', n, "★" * n)
 
 
