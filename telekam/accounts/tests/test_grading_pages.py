@@ -147,6 +147,7 @@ def test_boundary_band_flags_inversion(head):
     assert response.context["band"].inverted_count == 1
     assert response.context["band"].cross_segment_inversions == 1
     assert "折扣高于 水晶甲" in response.content.decode()
+    assert [r.account.name for r in response.context["page_obj"]] == ["商业乙"]
 
 
 def test_boundary_band_refused_without_confidential_rights():

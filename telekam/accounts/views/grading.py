@@ -201,10 +201,17 @@ def boundary_band(request: HttpRequest) -> HttpResponse:
     if not access.can_review_grades(request.user) and request.user.role != "group_lead":  # type: ignore[union-attr]
         raise DjangoPermissionDenied
     band = grading.boundary_band(user=request.user)
-    only_inverted = request.GET.get("inverted") == "1"
-    rows = band.inverted if only_inverted else band.rows
+    # The inversion the sources warn about first: commercial customers treated better than
+    # key accounts that spend more; then every inversion; then the whole band.
+    show = request.GET.get("show", "cross")
+    if show == "inverted":
+        rows: tuple[grading.BoundaryRow, ...] = band.inverted
+    elif show == "all":
+        rows = band.rows
+    else:
+        show, rows = "cross", tuple(r for r in band.rows if r.cross_segment)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/boundary_band.html", {"section": "grading", "band": band, "page_obj": page, "only_inverted": only_inverted})
+    return render(request, "accounts/boundary_band.html", {"section": "grading", "band": band, "page_obj": page, "show": show})
 
 
 # --- mid-year proposals ---------------------------------------------------------------------
