@@ -10,13 +10,14 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, Q, QuerySet, Value, When
 
 from telekam.accounts import access
 from telekam.accounts.models import (
     Account,
     CompetitorInfo,
     Contact,
+    ContactLayer,
     GradeBand,
     MajorEvent,
     ServiceInUse,
@@ -164,6 +165,7 @@ class AccountFile:
     can_edit: bool
     confidential: bool
     contacts: list[Contact]
+    contact_map: list[Contact]  # the account's contacts plus its group's, by layer
     sites: list[Site]
     events: list[MajorEvent]
     competitors: list[CompetitorInfo]
@@ -178,12 +180,25 @@ class AccountFile:
 def account_file(*, user: Any, pk: int, timeline_limit: int = 50) -> AccountFile:
     account = account_get_visible(user=user, pk=pk)
     confidential = access.sees_confidential(user)
+    layer_order = Case(
+        *(When(layer=value, then=Value(i)) for i, value in enumerate(ContactLayer.values)),
+        default=Value(len(ContactLayer.values)),
+    )
     contacts = list(
         account.contacts.select_related("reports_to", "our_counterpart", "site").order_by(
-            "layer", "-is_primary", "name"
+            layer_order, "-is_primary", "name"
         )
     )
     services = list(account.services.select_related("product", "site").order_by("status", "product__sort_order", "number"))
+    tree = account_tree(user=user, account=account)
+    # A group customer's contact map spans every unit of the group the user may see.
+    group_ids = [n.account.pk for n in tree if n.visible and n.account.pk != account.pk]
+    map_contacts = contacts + list(
+        Contact.objects.filter(account_id__in=group_ids)
+        .select_related("account", "our_counterpart", "site")
+        .order_by(layer_order, "account__name", "-is_primary", "name")
+    ) if group_ids else contacts
+    map_contacts.sort(key=lambda c: ContactLayer.values.index(c.layer) if c.layer in ContactLayer.values else 99)
     return AccountFile(
         account=account,
         can_edit=access.can_edit_account(user, account),
@@ -194,7 +209,8 @@ def account_file(*, user: Any, pk: int, timeline_limit: int = 50) -> AccountFile
         competitors=list(account.competitors.all()) if confidential else [],
         services=services,
         team=list(account.team.select_related("user").order_by("role")),
-        tree=account_tree(user=user, account=account),
+        tree=tree,
+        contact_map=map_contacts,
         timeline=list(account.audit_entries.order_by("-at", "-id")[:timeline_limit]),
         monthly_services_fee=sum(
             (s.monthly_fee for s in services if s.status == ServiceStatus.ACTIVE), Decimal("0")

@@ -12,7 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
-_WIDE = (forms.Textarea,)
+_WIDE = (forms.Textarea, forms.FileInput)
 
 
 @register.filter
