@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Case, Q, QuerySet, Value, When
+from django.utils.translation import gettext_lazy as _
 
 from telekam.accounts import access
 from telekam.accounts.models import (
@@ -55,7 +56,9 @@ class AccountFilters:
     sort: str = DEFAULT_SORT
 
 
-def account_list_visible_to(*, user: Any, filters: AccountFilters | None = None) -> QuerySet[Account]:
+def account_list_visible_to(
+    *, user: Any, filters: AccountFilters | None = None
+) -> QuerySet[Account]:
     """The accounts `user` may see, searched, filtered and sorted; ready for a page."""
     f = filters or AccountFilters()
     qs = access.accounts_visible_to(user).select_related("owner", "group", "grade")
@@ -90,7 +93,9 @@ def account_list_visible_to(*, user: Any, filters: AccountFilters | None = None)
 
 def account_get_visible(*, user: Any, pk: int | None = None, code: str | None = None) -> Account:
     """One account `user` may see, or NotFound (the same answer as for a missing one)."""
-    qs = access.accounts_visible_to(user).select_related("owner", "group", "grade", "parent", "root")
+    qs = access.accounts_visible_to(user).select_related(
+        "owner", "group", "grade", "parent", "root"
+    )
     try:
         return qs.get(pk=pk) if pk is not None else qs.get(code=code)
     except (Account.DoesNotExist, ValueError, TypeError):
@@ -157,6 +162,44 @@ def account_tree(*, user: Any, account: Account) -> list[TreeNode]:
     return ordered
 
 
+# Keys of an audit entry's `changes` that only users who see confidential data may read.
+CONFIDENTIAL_CHANGE_KEYS = frozenset(
+    ("discount_pct", "strategy_notes", "financial_notes", "monthly_fee", "monthly_price")
+)
+COMPETITOR_TARGET = CompetitorInfo._meta.label_lower
+
+
+@dataclasses.dataclass(frozen=True)
+class TimelineItem:
+    """An audit entry as a given user may read it (confidential details removed)."""
+
+    at: Any
+    actor_name: str
+    action: str
+    target_type: str
+    target: str
+    summary: str
+    changes: dict[str, Any]
+
+
+def timeline_item(entry: AuditEntry, *, confidential: bool) -> TimelineItem:
+    summary, target, changes = entry.summary, entry.target_repr, dict(entry.changes or {})
+    if not confidential:
+        if entry.target_type == COMPETITOR_TARGET:
+            summary, target, changes = str(_("竞争对手信息有变更")), "", {}
+        else:
+            changes = {k: v for k, v in changes.items() if k not in CONFIDENTIAL_CHANGE_KEYS}
+    return TimelineItem(
+        at=entry.at,
+        actor_name=entry.actor_name,
+        action=entry.action,
+        target_type=entry.target_type,
+        target=target,
+        summary=summary,
+        changes=changes,
+    )
+
+
 @dataclasses.dataclass(frozen=True)
 class AccountFile:
     """Everything the account page shows, read in a fixed number of queries."""
@@ -172,7 +215,7 @@ class AccountFile:
     services: list[ServiceInUse]
     team: list[VirtualTeamMember]
     tree: list[TreeNode]
-    timeline: list[AuditEntry]
+    timeline: list[TimelineItem]
     monthly_services_fee: Decimal
     grade_bands: list[GradeBand]
 
@@ -189,16 +232,27 @@ def account_file(*, user: Any, pk: int, timeline_limit: int = 50) -> AccountFile
             layer_order, "-is_primary", "name"
         )
     )
-    services = list(account.services.select_related("product", "site").order_by("status", "product__sort_order", "number"))
+    services = list(
+        account.services.select_related("product", "site").order_by(
+            "status", "product__sort_order", "number"
+        )
+    )
     tree = account_tree(user=user, account=account)
     # A group customer's contact map spans every unit of the group the user may see.
     group_ids = [n.account.pk for n in tree if n.visible and n.account.pk != account.pk]
-    map_contacts = contacts + list(
-        Contact.objects.filter(account_id__in=group_ids)
-        .select_related("account", "our_counterpart", "site")
-        .order_by(layer_order, "account__name", "-is_primary", "name")
-    ) if group_ids else contacts
-    map_contacts.sort(key=lambda c: ContactLayer.values.index(c.layer) if c.layer in ContactLayer.values else 99)
+    map_contacts = (
+        contacts
+        + list(
+            Contact.objects.filter(account_id__in=group_ids)
+            .select_related("account", "our_counterpart", "site")
+            .order_by(layer_order, "account__name", "-is_primary", "name")
+        )
+        if group_ids
+        else contacts
+    )
+    map_contacts.sort(
+        key=lambda c: ContactLayer.values.index(c.layer) if c.layer in ContactLayer.values else 99
+    )
     return AccountFile(
         account=account,
         can_edit=access.can_edit_account(user, account),
@@ -211,7 +265,10 @@ def account_file(*, user: Any, pk: int, timeline_limit: int = 50) -> AccountFile
         team=list(account.team.select_related("user").order_by("role")),
         tree=tree,
         contact_map=map_contacts,
-        timeline=list(account.audit_entries.order_by("-at", "-id")[:timeline_limit]),
+        timeline=[
+            timeline_item(e, confidential=confidential)
+            for e in account.audit_entries.order_by("-at", "-id")[:timeline_limit]
+        ],
         monthly_services_fee=sum(
             (s.monthly_fee for s in services if s.status == ServiceStatus.ACTIVE), Decimal("0")
         ),

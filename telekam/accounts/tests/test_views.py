@@ -300,3 +300,18 @@ def test_am_cannot_create_for_someone_else(am, stranger):
     })
     assert response.status_code == 200
     assert not Account.objects.filter(name="北京华夏物流有限公司").exists()
+
+
+def test_desk_timeline_hides_confidential_changes(am):
+    account = AccountFactory(owner=am, discount_pct=Decimal("10.00"))
+    client = login(am)
+    base = {"name": account.name, "industry": "finance", "level": "standalone", "status": "active", "version": 1}
+    assert client.post(reverse("accounts:edit", args=[account.pk]), {**base, "discount_pct": "27.50", "address": "新地址"}).status_code == 302
+    client.post(reverse("accounts:record_add", args=[account.pk, "competitor"]), {"competitor": "china_unicom", "services": "长途 17911", "monthly_price": "8800"})
+    own = client.get(reverse("accounts:detail", args=[account.pk])).content.decode()
+    assert "27.50" in own and "17911" in own
+    desk = login(UserFactory(desk=True)).get(reverse("accounts:detail", args=[account.pk])).content.decode()
+    assert "新地址" in desk
+    assert "27.50" not in desk
+    assert "17911" not in desk
+    assert "竞争对手信息有变更" in desk
