@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("TELEKAM_VAR_DIR", BASE_DIR / "var"))
@@ -80,10 +80,11 @@ TEMPLATES = [
 ]
 
 
-def database_from_env() -> dict:
+def database_from_env() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL")
+    config: dict[str, Any]
     if url:
-        config = dj_database_url.parse(url, conn_max_age=60)
+        config = dict(dj_database_url.parse(url, conn_max_age=60))
     else:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         config = {

@@ -7,9 +7,7 @@ from .base import env, env_bool
 
 SECRET_KEY = env("TELEKAM_SECRET_KEY")
 ALLOWED_HOSTS = env("TELEKAM_ALLOWED_HOSTS").split(",")
-CSRF_TRUSTED_ORIGINS = [
-    o for o in env("TELEKAM_CSRF_TRUSTED_ORIGINS", "").split(",") if o
-]
+CSRF_TRUSTED_ORIGINS = [o for o in env("TELEKAM_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("TELEKAM_SSL_REDIRECT", True)

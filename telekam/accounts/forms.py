@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from telekam.accounts import services
 from telekam.accounts.models import (
     Account,
+    AccountStatus,
     CompetitorInfo,
     Contact,
     GradeBand,
@@ -23,6 +24,13 @@ from telekam.accounts.models import (
 from telekam.accounts.selectors import SORTS
 from telekam.core.validators import normalize_phone, normalize_uscc
 from telekam.org.models import IndustryGroup, Role, User
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    """A staff member shown with its group: 张伟（金融组）."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj}（{obj.group or '—'}）"
 
 
 class DateInput(forms.DateInput):
@@ -65,23 +73,25 @@ class AccountEditForm(VersionMixin, AccountForm):
 
 class AccountCreateForm(AccountForm):
     segment = forms.ChoiceField(
-        label=_("客户类别"), choices=[(Segment.KEY, Segment.KEY.label), (Segment.COMMERCIAL, Segment.COMMERCIAL.label)]
+        label=_("客户类别"),
+        choices=[(Segment.KEY, Segment.KEY.label), (Segment.COMMERCIAL, Segment.COMMERCIAL.label)],
     )
-    owner = forms.ModelChoiceField(label=_("客户经理"), queryset=User.objects.none())
+    owner = UserChoiceField(label=_("客户经理"), queryset=User.objects.none())
 
     field_order = ["name", "short_name", "segment", "owner", "credit_code", "industry"]
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        owners = User.objects.filter(
-            is_active=True, role__in=[Role.ACCOUNT_MANAGER, Role.GROUP_LEAD]
-        ).select_related("group").order_by("group__sort_order", "username")
+        owners = (
+            User.objects.filter(is_active=True, role__in=[Role.ACCOUNT_MANAGER, Role.GROUP_LEAD])
+            .select_related("group")
+            .order_by("group__sort_order", "username")
+        )
         if actor.role == Role.ACCOUNT_MANAGER:
             owners = owners.filter(pk=actor.pk)
         elif actor.role == Role.GROUP_LEAD:
             owners = owners.filter(group_id=actor.group_id)
-        self.fields["owner"].queryset = owners
-        self.fields["owner"].label_from_instance = lambda u: f"{u}（{u.group}）"
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = owners
         if actor.role == Role.ACCOUNT_MANAGER:
             self.fields["owner"].initial = actor.pk
 
@@ -90,22 +100,26 @@ class AccountCreateForm(AccountForm):
 
 
 class AssignForm(VersionMixin):
-    owner = forms.ModelChoiceField(label=_("新客户经理"), queryset=User.objects.none())
+    owner = UserChoiceField(label=_("新客户经理"), queryset=User.objects.none())
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        owners = User.objects.filter(
-            is_active=True, role__in=[Role.ACCOUNT_MANAGER, Role.GROUP_LEAD]
-        ).select_related("group").order_by("group__sort_order", "username")
+        owners = (
+            User.objects.filter(is_active=True, role__in=[Role.ACCOUNT_MANAGER, Role.GROUP_LEAD])
+            .select_related("group")
+            .order_by("group__sort_order", "username")
+        )
         if actor.role == Role.GROUP_LEAD:
             owners = owners.filter(group_id=actor.group_id)
-        self.fields["owner"].queryset = owners
-        self.fields["owner"].label_from_instance = lambda u: f"{u}（{u.group}）"
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = owners
 
 
 class ParentForm(VersionMixin):
     parent_code = forms.CharField(
-        label=_("上级单位客户编码"), required=False, max_length=20, help_text=_("留空表示脱离上级单位")
+        label=_("上级单位客户编码"),
+        required=False,
+        max_length=20,
+        help_text=_("留空表示脱离上级单位"),
     )
 
 
@@ -121,11 +135,11 @@ class ContactForm(forms.ModelForm):
         others = account.contacts.all()
         if self.instance.pk:
             others = others.exclude(pk=self.instance.pk)
-        self.fields["reports_to"].queryset = others
-        self.fields["site"].queryset = account.sites.all()
-        self.fields["our_counterpart"].queryset = User.objects.filter(is_active=True).exclude(
-            role=Role.ADMIN
-        ).order_by("username")
+        cast(forms.ModelChoiceField, self.fields["reports_to"]).queryset = others
+        cast(forms.ModelChoiceField, self.fields["site"]).queryset = account.sites.all()
+        cast(forms.ModelChoiceField, self.fields["our_counterpart"]).queryset = (
+            User.objects.filter(is_active=True).exclude(role=Role.ADMIN).order_by("username")
+        )
 
     def clean_mobile(self) -> str:
         value = self.cleaned_data.get("mobile") or ""
@@ -181,7 +195,7 @@ class ServiceForm(forms.ModelForm):
     def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instance.account = account
-        self.fields["site"].queryset = account.sites.all()
+        cast(forms.ModelChoiceField, self.fields["site"]).queryset = account.sites.all()
 
     def clean_number(self) -> str:
         return (self.cleaned_data.get("number") or "").strip().upper()
@@ -192,15 +206,18 @@ class ServiceEditForm(VersionMixin, ServiceForm):
 
 
 class TeamMemberForm(forms.Form):
-    user = forms.ModelChoiceField(label=_("成员"), queryset=User.objects.none())
+    user = UserChoiceField(label=_("成员"), queryset=User.objects.none())
     role = forms.ChoiceField(label=_("团队角色"), choices=TeamRole.choices)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = User.objects.filter(
-            is_active=True, role__in=[Role.ACCOUNT_MANAGER, Role.GROUP_LEAD, Role.PRESALES]
-        ).select_related("group").order_by("username")
-        self.fields["user"].label_from_instance = lambda u: f"{u}（{u.group or '—'}）"
+        cast(forms.ModelChoiceField, self.fields["user"]).queryset = (
+            User.objects.filter(
+                is_active=True, role__in=[Role.ACCOUNT_MANAGER, Role.GROUP_LEAD, Role.PRESALES]
+            )
+            .select_related("group")
+            .order_by("username")
+        )
 
 
 class AccountFilterForm(forms.Form):
@@ -210,12 +227,20 @@ class AccountFilterForm(forms.Form):
     segment = forms.ChoiceField(required=False, choices=[("", _("全部类别")), *Segment.choices[:2]])
     grade = forms.ChoiceField(required=False)
     industry = forms.ChoiceField(required=False, choices=[("", _("全部行业")), *Industry.choices])
-    group = forms.ModelChoiceField(required=False, queryset=IndustryGroup.objects.all(), empty_label=_("全部行业组"))
-    owner = forms.ModelChoiceField(required=False, queryset=User.objects.none(), empty_label=_("全部客户经理"))
-    status = forms.ChoiceField(required=False, choices=[("", _("全部状态")), *Account._meta.get_field("status").choices])  # type: ignore[misc]
+    group = forms.ModelChoiceField(
+        required=False, queryset=IndustryGroup.objects.all(), empty_label=_("全部行业组")
+    )
+    owner = forms.ModelChoiceField(
+        required=False, queryset=User.objects.none(), empty_label=_("全部客户经理")
+    )
+    status = forms.ChoiceField(
+        required=False, choices=[("", _("全部状态")), *AccountStatus.choices]
+    )
     sort = forms.ChoiceField(required=False, choices=[(k, k) for k in SORTS])
 
     def __init__(self, *args: Any, owners: Any, bands: list[GradeBand], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = owners
-        self.fields["grade"].choices = [("", _("全部等级"))] + [(b.code, b.display_name) for b in bands]
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = owners
+        cast(forms.ChoiceField, self.fields["grade"]).choices = [("", _("全部等级"))] + [
+            (b.code, b.display_name) for b in bands
+        ]

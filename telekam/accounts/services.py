@@ -74,7 +74,14 @@ CONTACT_FIELDS = (
 )
 SITE_FIELDS = ("name", "kind", "address", "city", "telecom_office")
 EVENT_FIELDS = ("kind", "occurred_on", "title", "description")
-COMPETITOR_FIELDS = ("competitor", "other_name", "services", "monthly_price", "contract_end", "notes")
+COMPETITOR_FIELDS = (
+    "competitor",
+    "other_name",
+    "services",
+    "monthly_price",
+    "contract_end",
+    "notes",
+)
 SERVICE_FIELDS = (
     "product",
     "number",
@@ -189,6 +196,11 @@ def account_create(
     return account
 
 
+def _field_label(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    return str(getattr(field, "verbose_name", name))
+
+
 def _next_code(segment: str) -> str:
     prefix = {"key": "KA", "commercial": "CA"}.get(segment, "CU")
     last = (
@@ -221,16 +233,14 @@ def account_update(
         target=account,
         account=account,
         summary=_("修改客户信息：%(fields)s")
-        % {"fields": "、".join(str(Account._meta.get_field(f).verbose_name) for f in changes)},
+        % {"fields": "、".join(_field_label(Account, f) for f in changes)},
         changes=changes,
     )
     return account
 
 
 @transaction.atomic
-def account_assign(
-    *, actor: User, account: Account, expected_version: int, owner: User
-) -> Account:
+def account_assign(*, actor: User, account: Account, expected_version: int, owner: User) -> Account:
     """Hand the account to another AM. Leads within their group; the head anywhere."""
     if actor.role not in (Role.DEPARTMENT_HEAD, Role.ADMIN) and not (
         actor.role == Role.GROUP_LEAD
@@ -247,7 +257,9 @@ def account_assign(
     changes = diff(before, snapshot(account, ACCOUNT_ASSIGNMENT_FIELDS))
     if not changes:
         return account
-    _save_versioned(account, expected_version=expected_version, fields=list(ACCOUNT_ASSIGNMENT_FIELDS))
+    _save_versioned(
+        account, expected_version=expected_version, fields=list(ACCOUNT_ASSIGNMENT_FIELDS)
+    )
     audit_entry_create(
         actor=actor,
         action=AuditAction.UPDATE,
@@ -293,9 +305,7 @@ def account_set_parent(
         action=AuditAction.UPDATE,
         target=account,
         account=account,
-        summary=(
-            _("上级单位设为“%(p)s”") % {"p": parent} if parent else _("已脱离上级单位")
-        ),
+        summary=(_("上级单位设为“%(p)s”") % {"p": parent} if parent else _("已脱离上级单位")),
         changes=diff(before, snapshot(account, ["parent"])),
     )
     return account
@@ -342,7 +352,13 @@ def _record_fields(instance: models.Model) -> list[str]:
 
 
 def _child_create(
-    *, actor: User, account: Account, model: type[T], data: Mapping[str, Any], allowed: Iterable[str], **extra: Any
+    *,
+    actor: User,
+    account: Account,
+    model: type[T],
+    data: Mapping[str, Any],
+    allowed: Iterable[str],
+    **extra: Any,
 ) -> T:
     _require_edit(actor, account)
     instance = model(account=account, **extra)
@@ -364,7 +380,12 @@ def _child_create(
 
 
 def _child_update(
-    *, actor: User, instance: Any, data: Mapping[str, Any], allowed: Iterable[str], expected_version: int | None
+    *,
+    actor: User,
+    instance: Any,
+    data: Mapping[str, Any],
+    allowed: Iterable[str],
+    expected_version: int | None,
 ) -> Any:
     account = instance.account
     _require_edit(actor, account)
@@ -392,7 +413,8 @@ def _child_update(
         action=AuditAction.UPDATE,
         target=instance,
         account=account,
-        summary=_("修改%(kind)s“%(name)s”") % {"kind": instance._meta.verbose_name, "name": instance},
+        summary=_("修改%(kind)s“%(name)s”")
+        % {"kind": instance._meta.verbose_name, "name": instance},
         changes=changes,
     )
     return instance
@@ -406,7 +428,8 @@ def _child_delete(*, actor: User, instance: Any) -> None:
         action=AuditAction.DELETE,
         target=instance,
         account=account,
-        summary=_("删除%(kind)s“%(name)s”") % {"kind": instance._meta.verbose_name, "name": instance},
+        summary=_("删除%(kind)s“%(name)s”")
+        % {"kind": instance._meta.verbose_name, "name": instance},
         changes={k: [v, None] for k, v in snapshot(instance, _record_fields(instance)).items()},
     )
     instance.delete()
@@ -414,7 +437,9 @@ def _child_delete(*, actor: User, instance: Any) -> None:
 
 @transaction.atomic
 def contact_create(*, actor: User, account: Account, data: Mapping[str, Any]) -> Contact:
-    return _child_create(actor=actor, account=account, model=Contact, data=data, allowed=CONTACT_FIELDS)
+    return _child_create(
+        actor=actor, account=account, model=Contact, data=data, allowed=CONTACT_FIELDS
+    )
 
 
 @transaction.atomic
@@ -422,7 +447,11 @@ def contact_update(
     *, actor: User, contact: Contact, expected_version: int, data: Mapping[str, Any]
 ) -> Contact:
     return _child_update(
-        actor=actor, instance=contact, data=data, allowed=CONTACT_FIELDS, expected_version=expected_version
+        actor=actor,
+        instance=contact,
+        data=data,
+        allowed=CONTACT_FIELDS,
+        expected_version=expected_version,
     )
 
 
@@ -438,19 +467,28 @@ def site_create(*, actor: User, account: Account, data: Mapping[str, Any]) -> Si
 
 @transaction.atomic
 def site_update(*, actor: User, site: Site, data: Mapping[str, Any]) -> Site:
-    return _child_update(actor=actor, instance=site, data=data, allowed=SITE_FIELDS, expected_version=None)
+    return _child_update(
+        actor=actor, instance=site, data=data, allowed=SITE_FIELDS, expected_version=None
+    )
 
 
 @transaction.atomic
 def event_create(*, actor: User, account: Account, data: Mapping[str, Any]) -> MajorEvent:
     return _child_create(
-        actor=actor, account=account, model=MajorEvent, data=data, allowed=EVENT_FIELDS, created_by=actor
+        actor=actor,
+        account=account,
+        model=MajorEvent,
+        data=data,
+        allowed=EVENT_FIELDS,
+        created_by=actor,
     )
 
 
 @transaction.atomic
 def event_update(*, actor: User, event: MajorEvent, data: Mapping[str, Any]) -> MajorEvent:
-    return _child_update(actor=actor, instance=event, data=data, allowed=EVENT_FIELDS, expected_version=None)
+    return _child_update(
+        actor=actor, instance=event, data=data, allowed=EVENT_FIELDS, expected_version=None
+    )
 
 
 def _require_confidential(actor: User) -> None:
@@ -467,14 +505,20 @@ def competitor_create(*, actor: User, account: Account, data: Mapping[str, Any])
 
 
 @transaction.atomic
-def competitor_update(*, actor: User, info: CompetitorInfo, data: Mapping[str, Any]) -> CompetitorInfo:
+def competitor_update(
+    *, actor: User, info: CompetitorInfo, data: Mapping[str, Any]
+) -> CompetitorInfo:
     _require_confidential(actor)
-    return _child_update(actor=actor, instance=info, data=data, allowed=COMPETITOR_FIELDS, expected_version=None)
+    return _child_update(
+        actor=actor, instance=info, data=data, allowed=COMPETITOR_FIELDS, expected_version=None
+    )
 
 
 @transaction.atomic
 def service_create(*, actor: User, account: Account, data: Mapping[str, Any]) -> ServiceInUse:
-    return _child_create(actor=actor, account=account, model=ServiceInUse, data=data, allowed=SERVICE_FIELDS)
+    return _child_create(
+        actor=actor, account=account, model=ServiceInUse, data=data, allowed=SERVICE_FIELDS
+    )
 
 
 @transaction.atomic
@@ -482,7 +526,11 @@ def service_update(
     *, actor: User, service: ServiceInUse, expected_version: int, data: Mapping[str, Any]
 ) -> ServiceInUse:
     return _child_update(
-        actor=actor, instance=service, data=data, allowed=SERVICE_FIELDS, expected_version=expected_version
+        actor=actor,
+        instance=service,
+        data=data,
+        allowed=SERVICE_FIELDS,
+        expected_version=expected_version,
     )
 
 

@@ -52,7 +52,9 @@ class BillingLine(models.Model):
             models.UniqueConstraint(
                 fields=["account", "month", "product"], name="billing_line_once"
             ),
-            models.CheckConstraint(name="billing_month_first_day", condition=models.Q(month__day=1)),
+            models.CheckConstraint(
+                name="billing_month_first_day", condition=models.Q(month__day=1)
+            ),
         ]
         indexes = [models.Index(fields=["month"], name="billing_month")]
 

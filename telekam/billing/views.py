@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,6 +14,7 @@ from telekam.accounts import access
 from telekam.billing import selectors, services
 from telekam.billing.errors import BillingImportInvalid
 from telekam.core.errors import ApplicationError
+from telekam.core.http import AuthedHttpRequest
 
 MAX_UPLOAD = 50 * 1024 * 1024
 
@@ -32,7 +33,7 @@ class StatementUploadForm(forms.Form):
 
 
 @login_required
-def imports(request: HttpRequest) -> HttpResponse:
+def imports(request: AuthedHttpRequest) -> HttpResponse:
     if not access.can_import_billing(request.user):
         raise DjangoPermissionDenied
     form = StatementUploadForm(request.POST or None, request.FILES or None)
@@ -42,7 +43,7 @@ def imports(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             result = services.billing_import(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 file_name=upload.name,
                 content=upload.read(),
             )
@@ -78,7 +79,7 @@ def imports(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def template(request: HttpRequest) -> HttpResponse:
+def template(request: AuthedHttpRequest) -> HttpResponse:
     if not access.can_import_billing(request.user):
         raise DjangoPermissionDenied
     response = HttpResponse(services.billing_template_csv(), content_type="text/csv; charset=utf-8")

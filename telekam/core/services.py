@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -78,9 +78,7 @@ def full_clean_or_raise(instance: models.Model, *, exclude: Iterable[str] | None
     try:
         instance.full_clean(exclude=list(exclude) if exclude else None)
     except ValidationError as exc:
-        errors = {
-            field: [str(m) for m in messages] for field, messages in exc.message_dict.items()
-        }
+        errors = {field: [str(m) for m in messages] for field, messages in exc.message_dict.items()}
         raise ValidationFailed(_("数据校验未通过。"), errors=errors) from exc
 
 
@@ -92,7 +90,7 @@ def versioned_update(instance: M, *, expected_version: int, fields: Iterable[str
     """
     names = list(fields)
     now = clock.now()
-    attnames = [instance._meta.get_field(name).attname for name in names]
+    attnames = [cast(models.Field, instance._meta.get_field(name)).attname for name in names]
     values = {attname: getattr(instance, attname) for attname in attnames}
     updated = (
         type(instance)

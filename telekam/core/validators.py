@@ -26,7 +26,9 @@ def validate_uscc(value: str) -> None:
     code = normalize_uscc(value)
     if len(code) != 18:
         raise ValidationError(
-            _("统一社会信用代码应为18位，当前为%(n)d位。"), code="uscc_length", params={"n": len(code)}
+            _("统一社会信用代码应为18位，当前为%(n)d位。"),
+            code="uscc_length",
+            params={"n": len(code)},
         )
     bad = [c for c in code if c not in USCC_ALPHABET]
     if bad:
@@ -72,5 +74,7 @@ def validate_mainland_phone(value: str) -> None:
 def validate_mobile(value: str) -> None:
     if not _MOBILE.match(normalize_phone(value)):
         raise ValidationError(
-            _("“%(value)s”不是有效的手机号码（11位，以1开头）。"), code="mobile", params={"value": value}
+            _("“%(value)s”不是有效的手机号码（11位，以1开头）。"),
+            code="mobile",
+            params={"value": value},
         )

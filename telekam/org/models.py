@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import hashlib
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -64,8 +64,6 @@ class User(AbstractUser):
     employee_no = models.CharField(_("工号"), max_length=32, blank=True)
     mobile = models.CharField(_("手机"), max_length=20, blank=True)
     hired_on = models.DateField(_("入职日期"), null=True, blank=True)
-
-    objects = UserManager()
 
     class Meta:
         verbose_name = _("用户")

@@ -35,7 +35,10 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """A new token; the clear key is returned once and never stored."""
     key = "tk_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name.strip()[:100] or "API", prefix=key[:10], key_hash=ApiToken.hash_key(key)
+        user=user,
+        name=name.strip()[:100] or "API",
+        prefix=key[:10],
+        key_hash=ApiToken.hash_key(key),
     )
     return token, key
 

@@ -51,9 +51,9 @@ __all__ = [
     "Segment",
     "ServiceInUse",
     "ServiceStatus",
-    "SlaLevel",
     "Site",
     "SiteKind",
+    "SlaLevel",
     "TeamRole",
     "VirtualTeamMember",
 ]

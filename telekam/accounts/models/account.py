@@ -123,7 +123,9 @@ class Account(VersionedModel):
     phone = models.CharField(
         _("总机电话"), max_length=24, blank=True, validators=[validate_mainland_phone]
     )
-    email = models.CharField(_("电子邮箱"), max_length=120, blank=True, validators=[EmailValidator()])
+    email = models.CharField(
+        _("电子邮箱"), max_length=120, blank=True, validators=[EmailValidator()]
+    )
     website = models.CharField(_("网站"), max_length=200, blank=True)
     employees = models.PositiveIntegerField(_("员工人数"), null=True, blank=True)
     annual_revenue_wan = models.DecimalField(
@@ -199,9 +201,7 @@ class VirtualTeamMember(models.Model):
     class Meta:
         verbose_name = _("虚拟团队成员")
         verbose_name_plural = _("虚拟团队成员")
-        constraints = [
-            models.UniqueConstraint(fields=["account", "user"], name="team_member_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["account", "user"], name="team_member_once")]
 
     def __str__(self) -> str:
         return f"{self.account} · {self.user} ({self.get_role_display()})"

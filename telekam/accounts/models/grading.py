@@ -106,9 +106,7 @@ class KeyAccountList(VersionedModel):
 class KeyAccountListEntry(models.Model):
     """One account's line on the yearly list: what billing proposes and what was decided."""
 
-    key_list = models.ForeignKey(
-        KeyAccountList, on_delete=models.CASCADE, related_name="entries"
-    )
+    key_list = models.ForeignKey(KeyAccountList, on_delete=models.CASCADE, related_name="entries")
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
     avg_monthly_spend = models.DecimalField(_("月均消费（元）"), max_digits=14, decimal_places=2)
     months_billed = models.PositiveSmallIntegerField(_("计费月数"))

@@ -98,7 +98,9 @@ class Contact(VersionedModel):
     phone = models.CharField(
         _("办公电话"), max_length=24, blank=True, validators=[validate_mainland_phone]
     )
-    email = models.CharField(_("电子邮箱"), max_length=120, blank=True, validators=[EmailValidator()])
+    email = models.CharField(
+        _("电子邮箱"), max_length=120, blank=True, validators=[EmailValidator()]
+    )
     is_primary = models.BooleanField(_("首要联系人"), default=False)
     # The other side of the contact map: who at the operator answers this contact's call
     # (e.g. the bank branch's IT officer <-> the nearby telecom branch office).
@@ -111,7 +113,10 @@ class Contact(VersionedModel):
         related_name="counterpart_of",
     )
     counterpart_note = models.CharField(
-        _("我方对接单位/电话"), max_length=120, blank=True, help_text=_("如：朝阳分局 值班电话 010-6501xxxx")
+        _("我方对接单位/电话"),
+        max_length=120,
+        blank=True,
+        help_text=_("如：朝阳分局 值班电话 010-6501xxxx"),
     )
     notes = models.TextField(_("备注"), blank=True)
 

@@ -5,7 +5,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from telekam.accounts.models import Account, GradeChangeProposal, KeyAccountList, KeyAccountListEntry
+from telekam.accounts.models import (
+    Account,
+    GradeChangeProposal,
+    KeyAccountList,
+    KeyAccountListEntry,
+)
 from telekam.accounts.tests.factories import AccountFactory, band, product
 from telekam.billing.models import BillingImport, BillingLine
 from telekam.billing.services import account_spend_refresh
@@ -29,9 +34,14 @@ def login(user) -> Client:
     return client
 
 
-def bill(account, amount: str, months=range(1, 13), year=2026) -> None:
+def bill(account, amount: str, months: range = range(1, 13), year: int = 2026) -> None:
     BillingLine.objects.bulk_create(
-        BillingLine(account=account, month=dt.date(year, m, 1), product=product("voice_usage"), amount=Decimal(amount))
+        BillingLine(
+            account=account,
+            month=dt.date(year, m, 1),
+            product=product("voice_usage"),
+            amount=Decimal(amount),
+        )
         for m in months
     )
 
@@ -51,7 +61,9 @@ def test_head_generates_decides_and_approves_the_yearly_list(am, head):
     bill(grows, "45000.00", range(1, 11))
     account_spend_refresh()
     client = login(head)
-    response = client.post(reverse("accounts:key_list_generate"), {"year": 2027, "through": "2026-10"})
+    response = client.post(
+        reverse("accounts:key_list_generate"), {"year": 2027, "through": "2026-10"}
+    )
     assert response.status_code == 302
     key_list = KeyAccountList.objects.get(year=2027)
     entry = KeyAccountListEntry.objects.get(key_list=key_list, account=grows)
@@ -62,12 +74,17 @@ def test_head_generates_decides_and_approves_the_yearly_list(am, head):
     assert "成长客户" in page.content.decode()
 
     # The head overrides the proposal: silver instead of gold.
-    client.post(reverse("accounts:key_list_decide", args=[entry.pk]), {"choice": "key:silver", "note": "观察一年"})
+    client.post(
+        reverse("accounts:key_list_decide", args=[entry.pk]),
+        {"choice": "key:silver", "note": "观察一年"},
+    )
     entry.refresh_from_db()
     assert (entry.decided_grade.code, entry.note) == ("silver", "观察一年")
 
     key_list.refresh_from_db()
-    response = client.post(reverse("accounts:key_list_approve", args=[2027]), {"version": key_list.version})
+    response = client.post(
+        reverse("accounts:key_list_approve", args=[2027]), {"version": key_list.version}
+    )
     assert response.status_code == 302
     grows.refresh_from_db()
     assert (grows.grade.code, grows.star_level, grows.key_list_year) == ("silver", 2, 2027)
@@ -80,7 +97,10 @@ def test_stale_approval_is_refused(am, head):
     client = login(head)
     client.post(reverse("accounts:key_list_generate"), {"year": 2027})
     key_list = KeyAccountList.objects.get(year=2027)
-    response = client.post(reverse("accounts:key_list_approve", args=[2027]), {"version": key_list.version - 1 if key_list.version > 1 else 99})
+    response = client.post(
+        reverse("accounts:key_list_approve", args=[2027]),
+        {"version": key_list.version - 1 if key_list.version > 1 else 99},
+    )
     assert response.status_code == 302
     key_list.refresh_from_db()
     assert key_list.status == "draft"
@@ -112,16 +132,25 @@ def test_am_proposes_and_only_the_head_approves(am, head):
     client = login(am)
     page = client.get(reverse("accounts:detail", args=[account.pk])).content.decode()
     assert 'data-testid="proposed-grade"' in page
-    response = client.post(reverse("accounts:proposal_create", args=[account.pk]), {"choice": "key:silver", "reason": "连续12个月消费过万"})
+    response = client.post(
+        reverse("accounts:proposal_create", args=[account.pk]),
+        {"choice": "key:silver", "reason": "连续12个月消费过万"},
+    )
     assert response.status_code == 302
     proposal = GradeChangeProposal.objects.get(account=account)
     # The AM cannot decide its own proposal.
-    client.post(reverse("accounts:proposal_decide", args=[proposal.pk]), {"decision": "approve", "version": proposal.version})
+    client.post(
+        reverse("accounts:proposal_decide", args=[proposal.pk]),
+        {"decision": "approve", "version": proposal.version},
+    )
     proposal.refresh_from_db()
     assert proposal.status == "pending"
     account.refresh_from_db()
     assert account.grade.code == "crystal"
-    login(head).post(reverse("accounts:proposal_decide", args=[proposal.pk]), {"decision": "approve", "version": proposal.version, "note": "同意"})
+    login(head).post(
+        reverse("accounts:proposal_decide", args=[proposal.pk]),
+        {"decision": "approve", "version": proposal.version, "note": "同意"},
+    )
     account.refresh_from_db()
     assert (account.grade.code, account.star_level) == ("silver", 2)
     timeline = login(am).get(reverse("accounts:detail", args=[account.pk])).content.decode()
@@ -131,17 +160,42 @@ def test_am_proposes_and_only_the_head_approves(am, head):
 def test_proposals_of_other_groups_are_hidden(am):
     other = AccountFactory(owner=UserFactory(group=group("government")), name="别组客户")
     GradeChangeProposal.objects.create(
-        account=other, from_segment="key", from_grade=band("crystal"), to_segment="key", to_grade=band("silver"),
-        reason="x", proposed_by=other.owner,
+        account=other,
+        from_segment="key",
+        from_grade=band("crystal"),
+        to_segment="key",
+        to_grade=band("silver"),
+        reason="x",
+        proposed_by=other.owner,
     )
     page = login(am).get(reverse("accounts:proposals"), {"status": "all"})
     assert "别组客户" not in page.content.decode()
-    assert login(am).post(reverse("accounts:proposal_create", args=[other.pk]), {"choice": "key:gold", "reason": "x"}).status_code == 404
+    assert (
+        login(am)
+        .post(
+            reverse("accounts:proposal_create", args=[other.pk]),
+            {"choice": "key:gold", "reason": "x"},
+        )
+        .status_code
+        == 404
+    )
 
 
 def test_boundary_band_flags_inversion(head):
-    AccountFactory(name="水晶甲", grade=band("crystal"), avg_monthly_spend=Decimal("4000"), discount_pct=Decimal("10"))
-    AccountFactory(name="商业乙", segment="commercial", grade=band("a", "commercial"), star_level=0, avg_monthly_spend=Decimal("2500"), discount_pct=Decimal("20"))
+    AccountFactory(
+        name="水晶甲",
+        grade=band("crystal"),
+        avg_monthly_spend=Decimal("4000"),
+        discount_pct=Decimal("10"),
+    )
+    AccountFactory(
+        name="商业乙",
+        segment="commercial",
+        grade=band("a", "commercial"),
+        star_level=0,
+        avg_monthly_spend=Decimal("2500"),
+        discount_pct=Decimal("20"),
+    )
     response = login(head).get(reverse("accounts:boundary_band"))
     assert response.status_code == 200
     assert response.context["band"].inverted_count == 1
@@ -174,13 +228,17 @@ def test_billing_import_page(head):
     )
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    response = client.post(reverse("billing:imports"), {"file": SimpleUploadedFile("bad.csv", bad.encode())})
+    response = client.post(
+        reverse("billing:imports"), {"file": SimpleUploadedFile("bad.csv", bad.encode())}
+    )
     assert response.status_code == 200
     errors = response.context["row_errors"]
     assert {(e["line"], e["column"]) for e in errors} == {(3, "客户编码"), (4, "金额")}
     assert not BillingLine.objects.exists()
     good = "客户编码,账期,产品编码,金额\nKA00000001,2026-10,voice_usage,100.00\n"
-    response = client.post(reverse("billing:imports"), {"file": SimpleUploadedFile("good.csv", good.encode())})
+    response = client.post(
+        reverse("billing:imports"), {"file": SimpleUploadedFile("good.csv", good.encode())}
+    )
     assert response.status_code == 302
     assert BillingLine.objects.get().account == account
     assert BillingImport.objects.count() == 1

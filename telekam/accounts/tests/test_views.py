@@ -56,9 +56,16 @@ def test_my_accounts_query_count_is_bounded(am, n, django_assert_max_num_queries
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize(("term", "found"), [
-    ("华信", True), ("KA00000001", False), ("BJ-DC-777777", True), ("13912345678", True), ("无此客户", False),
-])
+@pytest.mark.parametrize(
+    ("term", "found"),
+    [
+        ("华信", True),
+        ("KA00000001", False),
+        ("BJ-DC-777777", True),
+        ("13912345678", True),
+        ("无此客户", False),
+    ],
+)
 def test_search_by_name_code_circuit_and_phone(am, term, found):
     account = AccountFactory(owner=am, name="华信证券股份有限公司")
     ServiceFactory(account=account, number="BJ-DC-777777")
@@ -84,7 +91,9 @@ def test_filters_and_sort(am):
     response = client.get(reverse("accounts:my_accounts"), {"segment": "commercial"})
     assert list(response.context["accounts"]) == []
     # Garbage in the query string is ignored, never a 500.
-    response = client.get(reverse("accounts:my_accounts"), {"owner": "x", "group": "999", "page": "-3"})
+    response = client.get(
+        reverse("accounts:my_accounts"), {"owner": "x", "group": "999", "page": "-3"}
+    )
     assert response.status_code == 200
 
 
@@ -183,9 +192,22 @@ def test_other_group_cannot_edit_or_delete_records(stranger):
     service = ServiceFactory(account=contact.account)
     client = login(stranger)
     pk = contact.account.pk
-    assert client.post(reverse("accounts:record_edit", args=[pk, "contact", contact.pk]), {"name": "x"}).status_code == 404
-    assert client.post(reverse("accounts:record_delete", args=[pk, "contact", contact.pk])).status_code == 404
-    assert client.post(reverse("accounts:record_edit", args=[pk, "service", service.pk]), {"number": "x"}).status_code == 404
+    assert (
+        client.post(
+            reverse("accounts:record_edit", args=[pk, "contact", contact.pk]), {"name": "x"}
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(reverse("accounts:record_delete", args=[pk, "contact", contact.pk])).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            reverse("accounts:record_edit", args=[pk, "service", service.pk]), {"number": "x"}
+        ).status_code
+        == 404
+    )
     assert Contact.objects.get(pk=contact.pk).name == "张总"
 
 
@@ -194,7 +216,10 @@ def test_analyst_reads_but_cannot_edit():
     client = login(UserFactory(analyst=True))
     assert client.get(reverse("accounts:detail", args=[account.pk])).status_code == 200
     assert client.get(reverse("accounts:edit", args=[account.pk])).status_code == 403
-    assert client.post(reverse("accounts:record_add", args=[account.pk, "contact"]), {}).status_code == 403
+    assert (
+        client.post(reverse("accounts:record_add", args=[account.pk, "contact"]), {}).status_code
+        == 403
+    )
 
 
 def test_virtual_team_member_can_edit(stranger):
@@ -209,7 +234,13 @@ def test_add_contact_appears_in_timeline(am):
     client = login(am)
     response = client.post(
         reverse("accounts:record_add", args=[account.pk, "contact"]),
-        {"name": "赵敏", "decision_role": "decision_maker", "layer": "hq", "mobile": "13800138000", "title": "信息中心主任"},
+        {
+            "name": "赵敏",
+            "decision_role": "decision_maker",
+            "layer": "hq",
+            "mobile": "13800138000",
+            "title": "信息中心主任",
+        },
     )
     assert response.status_code == 302
     contact = Contact.objects.get(account=account)
@@ -221,12 +252,15 @@ def test_add_contact_appears_in_timeline(am):
     assert "新增联系人“赵敏”" in page
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("mobile", "12345", "不是有效的手机号码"),
-    ("phone", "123", "不是有效的中国大陆电话号码"),
-    ("email", "not-an-email", "有效的 Email 地址"),
-    ("name", "", "这个字段是必填项"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("mobile", "12345", "不是有效的手机号码"),
+        ("phone", "123", "不是有效的中国大陆电话号码"),
+        ("email", "not-an-email", "有效的 Email 地址"),
+        ("name", "", "这个字段是必填项"),
+    ],
+)
 def test_contact_form_rejects_bad_input_and_writes_nothing(am, field, value, message):
     account = AccountFactory(owner=am)
     data = {"name": "赵敏", "decision_role": "decision_maker", "layer": "hq", field: value}
@@ -241,7 +275,14 @@ def test_account_edit_validates_credit_code(am):
     account = AccountFactory(owner=am)
     client = login(am)
     url = reverse("accounts:edit", args=[account.pk])
-    base = {"name": account.name, "industry": "finance", "level": "standalone", "status": "active", "discount_pct": "0", "version": 1}
+    base = {
+        "name": account.name,
+        "industry": "finance",
+        "level": "standalone",
+        "status": "active",
+        "discount_pct": "0",
+        "version": 1,
+    }
     response = client.post(url, {**base, "credit_code": "91110000600037341X"})
     assert "校验位错误：应为 L" in response.content.decode()
     response = client.post(url, {**base, "credit_code": "9111000060003734IL"})
@@ -260,7 +301,13 @@ def test_concurrent_edit_is_refused_not_overwritten(am):
     account = AccountFactory(owner=am, address="旧地址")
     client = login(am)
     url = reverse("accounts:edit", args=[account.pk])
-    base = {"name": account.name, "industry": "finance", "level": "standalone", "status": "active", "discount_pct": "0"}
+    base = {
+        "name": account.name,
+        "industry": "finance",
+        "level": "standalone",
+        "status": "active",
+        "discount_pct": "0",
+    }
     assert client.post(url, {**base, "address": "甲写的地址", "version": 1}).status_code == 302
     response = client.post(url, {**base, "address": "乙写的地址", "version": 1})
     assert response.status_code == 200
@@ -274,8 +321,16 @@ def test_duplicate_circuit_number_is_a_form_error(am):
     account = AccountFactory(owner=am)
     response = login(am).post(
         reverse("accounts:record_add", args=[account.pk, "service"]),
-        {"product": ServiceInUse._meta.get_field("product").remote_field.model.objects.get(code="ddn").pk,
-         "number": "bj-dc-000001", "activated_on": "2025-01-02", "monthly_fee": "100", "sla_level": "gold", "status": "active"},
+        {
+            "product": ServiceInUse._meta.get_field("product")
+            .remote_field.model.objects.get(code="ddn")
+            .pk,
+            "number": "bj-dc-000001",
+            "activated_on": "2025-01-02",
+            "monthly_fee": "100",
+            "sla_level": "gold",
+            "status": "active",
+        },
     )
     assert response.status_code == 200
     assert "已被在用业务占用" in response.content.decode()
@@ -283,21 +338,43 @@ def test_duplicate_circuit_number_is_a_form_error(am):
 
 
 def test_create_account_as_am(am):
-    response = login(am).post(reverse("accounts:create"), {
-        "name": "北京华夏物流有限公司", "segment": "key", "owner": am.pk, "industry": "transport",
-        "level": "standalone", "status": "active", "discount_pct": "5", "phone": "010-65012345",
-    })
+    response = login(am).post(
+        reverse("accounts:create"),
+        {
+            "name": "北京华夏物流有限公司",
+            "segment": "key",
+            "owner": am.pk,
+            "industry": "transport",
+            "level": "standalone",
+            "status": "active",
+            "discount_pct": "5",
+            "phone": "010-65012345",
+        },
+    )
     assert response.status_code == 302
     account = Account.objects.get(name="北京华夏物流有限公司")
-    assert (account.owner, account.group, account.root_id, account.phone) == (am, am.group, account.pk, "010-65012345")
+    assert (account.owner, account.group, account.root_id, account.phone) == (
+        am,
+        am.group,
+        account.pk,
+        "010-65012345",
+    )
     assert account.code.startswith("KA")
 
 
 def test_am_cannot_create_for_someone_else(am, stranger):
-    response = login(am).post(reverse("accounts:create"), {
-        "name": "北京华夏物流有限公司", "segment": "key", "owner": stranger.pk, "industry": "transport",
-        "level": "standalone", "status": "active", "discount_pct": "5",
-    })
+    response = login(am).post(
+        reverse("accounts:create"),
+        {
+            "name": "北京华夏物流有限公司",
+            "segment": "key",
+            "owner": stranger.pk,
+            "industry": "transport",
+            "level": "standalone",
+            "status": "active",
+            "discount_pct": "5",
+        },
+    )
     assert response.status_code == 200
     assert not Account.objects.filter(name="北京华夏物流有限公司").exists()
 
@@ -305,12 +382,32 @@ def test_am_cannot_create_for_someone_else(am, stranger):
 def test_desk_timeline_hides_confidential_changes(am):
     account = AccountFactory(owner=am, discount_pct=Decimal("10.00"))
     client = login(am)
-    base = {"name": account.name, "industry": "finance", "level": "standalone", "status": "active", "version": 1}
-    assert client.post(reverse("accounts:edit", args=[account.pk]), {**base, "discount_pct": "27.50", "address": "新地址"}).status_code == 302
-    client.post(reverse("accounts:record_add", args=[account.pk, "competitor"]), {"competitor": "china_unicom", "services": "长途 17911", "monthly_price": "8800"})
+    base = {
+        "name": account.name,
+        "industry": "finance",
+        "level": "standalone",
+        "status": "active",
+        "version": 1,
+    }
+    assert (
+        client.post(
+            reverse("accounts:edit", args=[account.pk]),
+            {**base, "discount_pct": "27.50", "address": "新地址"},
+        ).status_code
+        == 302
+    )
+    client.post(
+        reverse("accounts:record_add", args=[account.pk, "competitor"]),
+        {"competitor": "china_unicom", "services": "长途 17911", "monthly_price": "8800"},
+    )
     own = client.get(reverse("accounts:detail", args=[account.pk])).content.decode()
-    assert "27.50" in own and "17911" in own
-    desk = login(UserFactory(desk=True)).get(reverse("accounts:detail", args=[account.pk])).content.decode()
+    assert "27.50" in own
+    assert "17911" in own
+    desk = (
+        login(UserFactory(desk=True))
+        .get(reverse("accounts:detail", args=[account.pk]))
+        .content.decode()
+    )
     assert "新地址" in desk
     assert "27.50" not in desk
     assert "17911" not in desk

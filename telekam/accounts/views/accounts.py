@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from telekam.accounts.forms import (
 from telekam.accounts.models import Account, GradeBand
 from telekam.accounts.views.common import editable_account, submit
 from telekam.core.errors import ApplicationError, ValidationFailed
+from telekam.core.http import AuthedHttpRequest
 from telekam.org.models import Role, User
 
 
@@ -38,7 +39,9 @@ def _owner_choices(user: Any) -> Any:
     return owners.order_by("username")
 
 
-def _filters(request: HttpRequest, bands: list[GradeBand]) -> tuple[AccountFilterForm, selectors.AccountFilters]:
+def _filters(
+    request: AuthedHttpRequest, bands: list[GradeBand]
+) -> tuple[AccountFilterForm, selectors.AccountFilters]:
     form = AccountFilterForm(request.GET or None, owners=_owner_choices(request.user), bands=bands)
     if not form.is_valid():
         # Ignore what does not parse (a stale link, a hand-edited URL) but keep the search.
@@ -58,14 +61,12 @@ def _filters(request: HttpRequest, bands: list[GradeBand]) -> tuple[AccountFilte
 
 @login_required
 @require_GET
-def my_accounts(request: HttpRequest) -> HttpResponse:
+def my_accounts(request: AuthedHttpRequest) -> HttpResponse:
     bands = list(GradeBand.objects.all())
     form, filters = _filters(request, bands)
     accounts = selectors.account_list_visible_to(user=request.user, filters=filters)
     if request.GET.get("export") == "xlsx":
-        return exports.accounts_xlsx(
-            accounts, confidential=access.sees_confidential(request.user)
-        )
+        return exports.accounts_xlsx(accounts, confidential=access.sees_confidential(request.user))
     page = Paginator(accounts, settings.TELEKAM_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -77,8 +78,8 @@ def my_accounts(request: HttpRequest) -> HttpResponse:
             "accounts": page.object_list,
             "default_sort": selectors.DEFAULT_SORT,
             "confidential": access.sees_confidential(request.user),
-            "show_owner_filter": request.user.role != Role.ACCOUNT_MANAGER,  # type: ignore[union-attr]
-            "show_group_filter": request.user.role  # type: ignore[union-attr]
+            "show_owner_filter": request.user.role != Role.ACCOUNT_MANAGER,
+            "show_group_filter": request.user.role
             not in (Role.ACCOUNT_MANAGER, Role.GROUP_LEAD, Role.PRESALES),
         },
     )
@@ -86,7 +87,7 @@ def my_accounts(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def account_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     from telekam.accounts.views.grading import billing_context
 
     file = selectors.account_file(user=request.user, pk=pk)
@@ -103,7 +104,7 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def account_create(request: HttpRequest) -> HttpResponse:
+def account_create(request: AuthedHttpRequest) -> HttpResponse:
     if not access.can_create_account(request.user):
         raise DjangoPermissionDenied
     form = AccountCreateForm(request.POST or None, actor=request.user)
@@ -112,7 +113,7 @@ def account_create(request: HttpRequest) -> HttpResponse:
     def action(data: dict[str, Any]) -> None:
         owner, segment = data.pop("owner"), data.pop("segment")
         created.append(
-            services.account_create(actor=request.user, data=data, owner=owner, segment=segment)  # type: ignore[arg-type]
+            services.account_create(actor=request.user, data=data, owner=owner, segment=segment)
         )
 
     if request.method == "POST" and submit(form, action):
@@ -121,12 +122,17 @@ def account_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "form_page.html",
-        {"section": "accounts", "form": form, "title": _("新建客户"), "cancel_url": reverse("accounts:my_accounts")},
+        {
+            "section": "accounts",
+            "form": form,
+            "title": _("新建客户"),
+            "cancel_url": reverse("accounts:my_accounts"),
+        },
     )
 
 
 @login_required
-def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def account_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     account = editable_account(request, pk)
     confidential = access.sees_confidential(request.user)
     form = AccountEditForm(
@@ -138,7 +144,9 @@ def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
     def action(data: dict[str, Any]) -> None:
         version = data.pop("version")
-        services.account_update(actor=request.user, account=account, expected_version=version, data=data)  # type: ignore[arg-type]
+        services.account_update(
+            actor=request.user, account=account, expected_version=version, data=data
+        )
 
     if request.method == "POST" and submit(form, action):
         messages.success(request, _("客户信息已保存。"))
@@ -157,15 +165,22 @@ def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def account_assign(request: HttpRequest, pk: int) -> HttpResponse:
+def account_assign(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     account = selectors.account_get_visible(user=request.user, pk=pk)
-    if request.user.role not in (Role.GROUP_LEAD, Role.DEPARTMENT_HEAD, Role.ADMIN):  # type: ignore[union-attr]
+    if request.user.role not in (Role.GROUP_LEAD, Role.DEPARTMENT_HEAD, Role.ADMIN):
         raise DjangoPermissionDenied
-    form = AssignForm(request.POST or None, actor=request.user, initial={"version": account.version, "owner": account.owner_id})
+    form = AssignForm(
+        request.POST or None,
+        actor=request.user,
+        initial={"version": account.version, "owner": account.owner_id},
+    )
 
     def action(data: dict[str, Any]) -> None:
         services.account_assign(
-            actor=request.user, account=account, expected_version=data["version"], owner=data["owner"]  # type: ignore[arg-type]
+            actor=request.user,
+            account=account,
+            expected_version=data["version"],
+            owner=data["owner"],
         )
 
     if request.method == "POST" and submit(form, action):
@@ -174,16 +189,25 @@ def account_assign(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "form_page.html",
-        {"section": "accounts", "form": form, "account": account, "title": _("调整客户经理"), "cancel_url": reverse("accounts:detail", args=[pk])},
+        {
+            "section": "accounts",
+            "form": form,
+            "account": account,
+            "title": _("调整客户经理"),
+            "cancel_url": reverse("accounts:detail", args=[pk]),
+        },
     )
 
 
 @login_required
-def account_parent(request: HttpRequest, pk: int) -> HttpResponse:
+def account_parent(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     account = editable_account(request, pk)
     form = ParentForm(
         request.POST or None,
-        initial={"version": account.version, "parent_code": account.parent.code if account.parent else ""},
+        initial={
+            "version": account.version,
+            "parent_code": account.parent.code if account.parent else "",
+        },
     )
 
     def action(data: dict[str, Any]) -> None:
@@ -196,7 +220,10 @@ def account_parent(request: HttpRequest, pk: int) -> HttpResponse:
                 message = _("找不到客户编码 %(code)s，或您无权查看。") % {"code": code}
                 raise ValidationFailed(message, errors={"parent_code": [message]}) from None
         services.account_set_parent(
-            actor=request.user, account=account, expected_version=data["version"], parent=parent  # type: ignore[arg-type]
+            actor=request.user,
+            account=account,
+            expected_version=data["version"],
+            parent=parent,
         )
 
     if request.method == "POST" and submit(form, action):
@@ -205,5 +232,11 @@ def account_parent(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "form_page.html",
-        {"section": "accounts", "form": form, "account": account, "title": _("设置上级单位"), "cancel_url": reverse("accounts:detail", args=[pk])},
+        {
+            "section": "accounts",
+            "form": form,
+            "account": account,
+            "title": _("设置上级单位"),
+            "cancel_url": reverse("accounts:detail", args=[pk]),
+        },
     )

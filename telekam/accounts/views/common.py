@@ -7,14 +7,14 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import HttpRequest
 
 from telekam.accounts import access, selectors
 from telekam.accounts.models import Account
 from telekam.core.errors import ApplicationError, ValidationFailed
+from telekam.core.http import AuthedHttpRequest
 
 
-def attach_error(form: forms.Form, error: ApplicationError) -> None:
+def attach_error(form: forms.BaseForm, error: ApplicationError) -> None:
     if isinstance(error, ValidationFailed):
         for field, messages in error.errors.items():
             target = field if field in form.fields else None
@@ -24,7 +24,7 @@ def attach_error(form: forms.Form, error: ApplicationError) -> None:
     form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
-def submit(form: forms.Form, action: Callable[[dict[str, Any]], Any]) -> bool:
+def submit(form: forms.BaseForm, action: Callable[[dict[str, Any]], Any]) -> bool:
     """Validate `form`; on success run `action(data)` (a service call). True when written."""
     if not form.is_valid():
         return False
@@ -37,7 +37,7 @@ def submit(form: forms.Form, action: Callable[[dict[str, Any]], Any]) -> bool:
     return True
 
 
-def editable_account(request: HttpRequest, pk: int) -> Account:
+def editable_account(request: AuthedHttpRequest, pk: int) -> Account:
     """The account, if the user may see it (else 404) and change it (else 403)."""
     account = selectors.account_get_visible(user=request.user, pk=pk)
     if not access.can_edit_account(request.user, account):

@@ -3,7 +3,7 @@ grade proposals, and the billing tab of the account page."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -31,13 +31,16 @@ from telekam.accounts.views.common import submit
 from telekam.billing import selectors as billing_selectors
 from telekam.core import clock
 from telekam.core.errors import ApplicationError
+from telekam.core.http import AuthedHttpRequest
 from telekam.org.models import IndustryGroup
 
 # --- choices: a grade is picked together with its segment ("key:gold") ------------------
 
 
 def grade_choices(bands: list[GradeBand]) -> list[tuple[str, str]]:
-    choices = [(f"{b.segment}:{b.code}", f"{Segment(b.segment).label} · {b.display_name}") for b in bands]
+    choices = [
+        (f"{b.segment}:{b.code}", f"{Segment(b.segment).label} · {b.display_name}") for b in bands
+    ]
     graded = {b.segment for b in bands}
     choices += [(f"{s.value}:", str(s.label)) for s in Segment if s.value not in graded]
     return choices
@@ -55,7 +58,7 @@ class GradeChoiceForm(forms.Form):
     def __init__(self, *args: Any, bands: list[GradeBand], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.bands = bands
-        self.fields["choice"].choices = grade_choices(bands)
+        cast(forms.ChoiceField, self.fields["choice"]).choices = grade_choices(bands)
 
     def grade(self) -> tuple[str, GradeBand | None]:
         return parse_grade_choice(self.cleaned_data["choice"], self.bands)
@@ -66,7 +69,9 @@ class DecideEntryForm(GradeChoiceForm):
 
 
 class ProposalForm(GradeChoiceForm):
-    reason = forms.CharField(label=gettext_lazy("理由"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    reason = forms.CharField(
+        label=gettext_lazy("理由"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
 
 
 class GenerateForm(forms.Form):
@@ -94,7 +99,9 @@ class EntryFilterForm(forms.Form):
             ("no_billing", gettext_lazy("无账单")),
         ],
     )
-    group = forms.ModelChoiceField(required=False, queryset=IndustryGroup.objects.all(), empty_label=gettext_lazy("全部行业组"))
+    group = forms.ModelChoiceField(
+        required=False, queryset=IndustryGroup.objects.all(), empty_label=gettext_lazy("全部行业组")
+    )
     q = forms.CharField(required=False, max_length=100)
 
 
@@ -102,7 +109,7 @@ class EntryFilterForm(forms.Form):
 
 
 @login_required
-def key_list(request: HttpRequest) -> HttpResponse:
+def key_list(request: AuthedHttpRequest) -> HttpResponse:
     if not access.can_review_grades(request.user):
         raise DjangoPermissionDenied
     lists = list(KeyAccountList.objects.select_related("approved_by").order_by("-year"))
@@ -110,7 +117,12 @@ def key_list(request: HttpRequest) -> HttpResponse:
     current = next((k for k in lists if str(k.year) == year), lists[0] if lists else None)
     bands = list(GradeBand.objects.all())
     generate = GenerateForm(initial={"year": clock.today().year + 1})
-    context: dict[str, Any] = {"section": "grading", "lists": lists, "key_list": current, "generate": generate}
+    context: dict[str, Any] = {
+        "section": "grading",
+        "lists": lists,
+        "key_list": current,
+        "generate": generate,
+    }
     if current is not None:
         filters_form = EntryFilterForm(request.GET or None)
         f = filters_form.cleaned_data if filters_form.is_valid() else {}
@@ -118,7 +130,9 @@ def key_list(request: HttpRequest) -> HttpResponse:
             user=request.user,
             key_list=current,
             filters=grading.KeyListEntryFilters(
-                change=f.get("change") or "", group=f["group"].pk if f.get("group") else None, q=f.get("q") or ""
+                change=f.get("change") or "",
+                group=f["group"].pk if f.get("group") else None,
+                q=f.get("q") or "",
             ),
         )
         page = Paginator(entries, settings.TELEKAM_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -129,7 +143,9 @@ def key_list(request: HttpRequest) -> HttpResponse:
             entries=[
                 (
                     e,
-                    grading.classify_move(e.current_segment, e.current_grade, e.decided_segment, e.decided_grade),
+                    grading.classify_move(
+                        e.current_segment, e.current_grade, e.decided_segment, e.decided_grade
+                    ),
                     f"{e.decided_segment}:{e.decided_grade.code if e.decided_grade else ''}",
                 )
                 for e in page.object_list
@@ -142,14 +158,16 @@ def key_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def key_list_generate(request: HttpRequest) -> HttpResponse:
+def key_list_generate(request: AuthedHttpRequest) -> HttpResponse:
     form = GenerateForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("请填写有效的年度和月份。"))
         return redirect("accounts:key_list")
     try:
         generated = grading.key_list_generate(
-            actor=request.user, year=form.cleaned_data["year"], through=form.cleaned_data.get("through")  # type: ignore[arg-type]
+            actor=request.user,
+            year=form.cleaned_data["year"],
+            through=form.cleaned_data.get("through"),
         )
     except ApplicationError as error:
         messages.error(request, error.message)
@@ -160,26 +178,36 @@ def key_list_generate(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def key_list_decide(request: HttpRequest, entry: int) -> HttpResponse:
-    item = KeyAccountListEntry.objects.select_related("key_list", "account").filter(pk=entry).first()
+def key_list_decide(request: AuthedHttpRequest, entry: int) -> HttpResponse:
+    item = (
+        KeyAccountListEntry.objects.select_related("key_list", "account").filter(pk=entry).first()
+    )
     if item is None or not access.can_review_grades(request.user):
         raise Http404
     form = DecideEntryForm(request.POST, bands=list(GradeBand.objects.all()))
     if form.is_valid():
         segment, grade = form.grade()
         try:
-            grading.key_list_entry_decide(actor=request.user, entry=item, segment=segment, grade=grade, note=form.cleaned_data["note"])  # type: ignore[arg-type]
+            grading.key_list_entry_decide(
+                actor=request.user,
+                entry=item,
+                segment=segment,
+                grade=grade,
+                note=form.cleaned_data["note"],
+            )
             messages.success(request, _("已审定：%(name)s") % {"name": item.account.name})
         except ApplicationError as error:
             messages.error(request, error.message)
     else:
         messages.error(request, _("请选择有效的类别与等级。"))
-    return redirect(request.POST.get("next") or reverse("accounts:key_list") + f"?year={item.key_list.year}")
+    return redirect(
+        request.POST.get("next") or reverse("accounts:key_list") + f"?year={item.key_list.year}"
+    )
 
 
 @login_required
 @require_POST
-def key_list_approve(request: HttpRequest, year: int) -> HttpResponse:
+def key_list_approve(request: AuthedHttpRequest, year: int) -> HttpResponse:
     target = KeyAccountList.objects.filter(year=year).first()
     if target is None:
         raise Http404
@@ -188,7 +216,7 @@ def key_list_approve(request: HttpRequest, year: int) -> HttpResponse:
     except ValueError:
         version = -1
     try:
-        grading.key_list_approve(actor=request.user, key_list=target, expected_version=version)  # type: ignore[arg-type]
+        grading.key_list_approve(actor=request.user, key_list=target, expected_version=version)
         messages.success(request, _("%(year)d 年度大客户名单已审批生效。") % {"year": year})
     except ApplicationError as error:
         messages.error(request, error.message)
@@ -197,8 +225,8 @@ def key_list_approve(request: HttpRequest, year: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def boundary_band(request: HttpRequest) -> HttpResponse:
-    if not access.can_review_grades(request.user) and request.user.role != "group_lead":  # type: ignore[union-attr]
+def boundary_band(request: AuthedHttpRequest) -> HttpResponse:
+    if not access.can_review_grades(request.user) and request.user.role != "group_lead":
         raise DjangoPermissionDenied
     band = grading.boundary_band(user=request.user)
     # The inversion the sources warn about first: commercial customers treated better than
@@ -211,7 +239,11 @@ def boundary_band(request: HttpRequest) -> HttpResponse:
     else:
         show, rows = "cross", tuple(r for r in band.rows if r.cross_segment)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/boundary_band.html", {"section": "grading", "band": band, "page_obj": page, "show": show})
+    return render(
+        request,
+        "accounts/boundary_band.html",
+        {"section": "grading", "band": band, "page_obj": page, "show": show},
+    )
 
 
 # --- mid-year proposals ---------------------------------------------------------------------
@@ -219,11 +251,13 @@ def boundary_band(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def proposals(request: HttpRequest) -> HttpResponse:
+def proposals(request: AuthedHttpRequest) -> HttpResponse:
     status = request.GET.get("status", DecisionStatus.PENDING)
     if status not in DecisionStatus.values and status != "all":
         status = DecisionStatus.PENDING
-    qs = grading.grade_proposals_visible_to(user=request.user, status=None if status == "all" else status)
+    qs = grading.grade_proposals_visible_to(
+        user=request.user, status=None if status == "all" else status
+    )
     page = Paginator(qs, settings.TELEKAM_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -240,7 +274,7 @@ def proposals(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_decide(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     proposal = grading.grade_proposals_visible_to(user=request.user).filter(pk=pk).first()
     if proposal is None:
         raise Http404
@@ -250,7 +284,7 @@ def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
         version = -1
     try:
         grading.grade_proposal_decide(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             proposal=proposal,
             approve=request.POST.get("decision") == "approve",
             note=(request.POST.get("note") or "")[:200],
@@ -263,7 +297,7 @@ def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def proposal_create(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_create(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     account = selectors.account_get_visible(user=request.user, pk=pk)
     if not access.can_propose_grade(request.user, account):
         raise DjangoPermissionDenied
@@ -274,7 +308,13 @@ def proposal_create(request: HttpRequest, pk: int) -> HttpResponse:
 
     def action(data: dict[str, Any]) -> None:
         segment, grade = form.grade()
-        grading.grade_proposal_create(actor=request.user, account=account, to_segment=segment, to_grade=grade, reason=data["reason"])  # type: ignore[arg-type]
+        grading.grade_proposal_create(
+            actor=request.user,
+            account=account,
+            to_segment=segment,
+            to_grade=grade,
+            reason=data["reason"],
+        )
 
     if request.method == "POST" and submit(form, action):
         messages.success(request, _("等级调整申请已提交，等待部门经理审批。"))
@@ -300,10 +340,14 @@ def billing_context(*, user: Any, account: Any) -> dict[str, Any]:
     bars = []
     for i, (month, value) in enumerate(series):
         height = round(max(float(value), 0.0) / peak * 110, 1)
-        bars.append({"month": month, "value": value, "x": i * 20 + 2, "y": 115 - height, "h": height})
+        bars.append(
+            {"month": month, "value": value, "x": i * 20 + 2, "y": 115 - height, "h": height}
+        )
     return {
         "spend_bars": bars,
         "spend_products": billing_selectors.spend_by_product(user=user, account=account, months=12),
         "grade_proposal": grading.account_grade_proposal(user=user, account=account),
-        "pending_proposal": GradeChangeProposal.objects.filter(account=account, status=DecisionStatus.PENDING).first(),
+        "pending_proposal": GradeChangeProposal.objects.filter(
+            account=account, status=DecisionStatus.PENDING
+        ).first(),
     }

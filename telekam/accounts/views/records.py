@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import models
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -38,13 +38,14 @@ from telekam.accounts.models import (
     VirtualTeamMember,
 )
 from telekam.accounts.views.common import editable_account, submit
+from telekam.core.http import AuthedHttpRequest
 
 
 @dataclasses.dataclass(frozen=True)
 class RecordKind:
     model: type[models.Model]
-    create_form: type[forms.ModelForm]
-    edit_form: type[forms.ModelForm]
+    create_form: Any  # a ModelForm class taking account=
+    edit_form: Any
     create: Callable[..., Any]
     update: Callable[..., Any]
     update_arg: str
@@ -58,30 +59,75 @@ class RecordKind:
 
 KINDS: dict[str, RecordKind] = {
     "contact": RecordKind(
-        Contact, ContactForm, ContactEditForm, services.contact_create, services.contact_update,
-        "contact", True, services.contact_delete, "contacts", _("新增联系人"), _("编辑联系人"),
+        Contact,
+        ContactForm,
+        ContactEditForm,
+        services.contact_create,
+        services.contact_update,
+        "contact",
+        True,
+        services.contact_delete,
+        "contacts",
+        _("新增联系人"),
+        _("编辑联系人"),
     ),
     "site": RecordKind(
-        Site, SiteForm, SiteForm, services.site_create, services.site_update,
-        "site", False, services.record_delete, "org", _("新增站点"), _("编辑站点"),
+        Site,
+        SiteForm,
+        SiteForm,
+        services.site_create,
+        services.site_update,
+        "site",
+        False,
+        services.record_delete,
+        "org",
+        _("新增站点"),
+        _("编辑站点"),
     ),
     "event": RecordKind(
-        MajorEvent, EventForm, EventForm, services.event_create, services.event_update,
-        "event", False, services.record_delete, "events", _("登记重大事项"), _("编辑重大事项"),
+        MajorEvent,
+        EventForm,
+        EventForm,
+        services.event_create,
+        services.event_update,
+        "event",
+        False,
+        services.record_delete,
+        "events",
+        _("登记重大事项"),
+        _("编辑重大事项"),
     ),
     "competitor": RecordKind(
-        CompetitorInfo, CompetitorForm, CompetitorForm, services.competitor_create,
-        services.competitor_update, "info", False, services.record_delete, "competitors",
-        _("新增竞争对手信息"), _("编辑竞争对手信息"), confidential=True,
+        CompetitorInfo,
+        CompetitorForm,
+        CompetitorForm,
+        services.competitor_create,
+        services.competitor_update,
+        "info",
+        False,
+        services.record_delete,
+        "competitors",
+        _("新增竞争对手信息"),
+        _("编辑竞争对手信息"),
+        confidential=True,
     ),
     "service": RecordKind(
-        ServiceInUse, ServiceForm, ServiceEditForm, services.service_create, services.service_update,
-        "service", True, None, "services", _("新增在用业务"), _("编辑在用业务"),
+        ServiceInUse,
+        ServiceForm,
+        ServiceEditForm,
+        services.service_create,
+        services.service_update,
+        "service",
+        True,
+        None,
+        "services",
+        _("新增在用业务"),
+        _("编辑在用业务"),
     ),
 }
 
 
-def _kind(kind: str, request: HttpRequest) -> RecordKind:
+def _kind(kind: str, request: AuthedHttpRequest) -> RecordKind:
     spec = KINDS.get(kind)
     if spec is None:
         raise Http404
@@ -94,16 +140,30 @@ def _back(pk: int, tab: str) -> str:
     return reverse("accounts:detail", args=[pk]) + f"#{tab}"
 
 
-def _page(request: HttpRequest, form: forms.Form, account: Any, title: Any, cancel: str, delete_url: str | None = None) -> HttpResponse:
+def _page(
+    request: AuthedHttpRequest,
+    form: forms.Form,
+    account: Any,
+    title: Any,
+    cancel: str,
+    delete_url: str | None = None,
+) -> HttpResponse:
     return render(
         request,
         "form_page.html",
-        {"section": "accounts", "form": form, "account": account, "title": title, "cancel_url": cancel, "delete_url": delete_url},
+        {
+            "section": "accounts",
+            "form": form,
+            "account": account,
+            "title": title,
+            "cancel_url": cancel,
+            "delete_url": delete_url,
+        },
     )
 
 
 @login_required
-def record_add(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def record_add(request: AuthedHttpRequest, pk: int, kind: str) -> HttpResponse:
     spec = _kind(kind, request)
     account = editable_account(request, pk)
     form = spec.create_form(request.POST or None, account=account)
@@ -118,13 +178,13 @@ def record_add(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 
 @login_required
-def record_edit(request: HttpRequest, pk: int, kind: str, item: int) -> HttpResponse:
+def record_edit(request: AuthedHttpRequest, pk: int, kind: str, item: int) -> HttpResponse:
     spec = _kind(kind, request)
     account = editable_account(request, pk)
     record = spec.model._default_manager.filter(account=account, pk=item).first()
     if record is None:
         raise Http404
-    initial = {"version": record.version} if spec.versioned else {}
+    initial = {"version": getattr(record, "version", None)} if spec.versioned else {}
     form = spec.edit_form(
         request.POST or None,
         instance=spec.model._default_manager.get(pk=item),
@@ -147,7 +207,7 @@ def record_edit(request: HttpRequest, pk: int, kind: str, item: int) -> HttpResp
 
 @login_required
 @require_POST
-def record_delete(request: HttpRequest, pk: int, kind: str, item: int) -> HttpResponse:
+def record_delete(request: AuthedHttpRequest, pk: int, kind: str, item: int) -> HttpResponse:
     spec = _kind(kind, request)
     if spec.delete is None:
         raise Http404
@@ -155,8 +215,8 @@ def record_delete(request: HttpRequest, pk: int, kind: str, item: int) -> HttpRe
     record = spec.model._default_manager.filter(account=account, pk=item).first()
     if record is None:
         raise Http404
-    if spec.delete is services.contact_delete:
-        services.contact_delete(actor=request.user, contact=record)  # type: ignore[arg-type]
+    if isinstance(record, Contact):
+        services.contact_delete(actor=request.user, contact=record)
     else:
         services.record_delete(actor=request.user, instance=record)  # type: ignore[arg-type]
     messages.success(request, _("已删除。"))
@@ -164,12 +224,14 @@ def record_delete(request: HttpRequest, pk: int, kind: str, item: int) -> HttpRe
 
 
 @login_required
-def team_add(request: HttpRequest, pk: int) -> HttpResponse:
+def team_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     account = editable_account(request, pk)
     form = TeamMemberForm(request.POST or None)
 
     def action(data: dict[str, Any]) -> None:
-        services.team_member_add(actor=request.user, account=account, user=data["user"], role=data["role"])  # type: ignore[arg-type]
+        services.team_member_add(
+            actor=request.user, account=account, user=data["user"], role=data["role"]
+        )
 
     if request.method == "POST" and submit(form, action):
         messages.success(request, _("已加入虚拟团队。"))
@@ -179,11 +241,15 @@ def team_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def team_remove(request: HttpRequest, pk: int, item: int) -> HttpResponse:
+def team_remove(request: AuthedHttpRequest, pk: int, item: int) -> HttpResponse:
     account = editable_account(request, pk)
-    member = VirtualTeamMember.objects.filter(account=account, pk=item).select_related("user", "account").first()
+    member = (
+        VirtualTeamMember.objects.filter(account=account, pk=item)
+        .select_related("user", "account")
+        .first()
+    )
     if member is None:
         raise Http404
-    services.team_member_remove(actor=request.user, member=member)  # type: ignore[arg-type]
+    services.team_member_remove(actor=request.user, member=member)
     messages.success(request, _("已移出虚拟团队。"))
     return redirect(_back(pk, "org"))

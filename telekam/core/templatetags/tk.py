@@ -20,7 +20,7 @@ def with_class(field: forms.BoundField, css: str) -> SafeString:
     widget = field.field.widget
     if isinstance(widget, forms.Select | forms.SelectMultiple):
         css = "form-select"
-    attrs = {"class": css + (" is-invalid" if field.errors else "")}
+    attrs: dict[str, str | bool] = {"class": css + (" is-invalid" if field.errors else "")}
     return field.as_widget(attrs=attrs)
 
 
@@ -88,7 +88,7 @@ def yuan(value: Decimal | int | float | None, places: int = 2) -> str:
 def stars(level: int | None) -> SafeString:
     n = int(level or 0)
     if n <= 0:
-        return mark_safe('<span class="text-muted">—</span>')  # noqa: S308
+        return mark_safe('<span class="text-muted">—</span>')
     return format_html('<span class="tk-stars" title="{}A">{}</span>', n, "★" * n)
 
 
@@ -96,7 +96,9 @@ def stars(level: int | None) -> SafeString:
 def grade_badge(grade: Any) -> SafeString:
     if grade is None:
         return format_html('<span class="badge text-bg-light border">{}</span>', "—")
-    return format_html('<span class="badge tk-grade tk-grade-{}">{}</span>', grade.code, grade.display_name)
+    return format_html(
+        '<span class="badge tk-grade tk-grade-{}">{}</span>', grade.code, grade.display_name
+    )
 
 
 @register.simple_tag

@@ -6,7 +6,7 @@ from factory.django import DjangoModelFactory
 
 from telekam.org.models import IndustryGroup, Role, User
 
-TEST_PASSWORD = "Correct-Horse-42"  # noqa: S105
+TEST_PASSWORD = "Correct-Horse-42"
 
 
 def group(code: str) -> IndustryGroup:
