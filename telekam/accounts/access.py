@@ -109,6 +109,7 @@ def navigation_for(user: Any) -> dict[str, bool]:
     return {
         "billing": can_import_billing(user),
         "grading": can_review_grades(user),
-        "proposals": can_review_grades(user) or _role(user) in {Role.GROUP_LEAD, Role.ACCOUNT_MANAGER},
+        "proposals": can_review_grades(user)
+        or _role(user) in {Role.GROUP_LEAD, Role.ACCOUNT_MANAGER},
         "create_account": can_create_account(user),
     }

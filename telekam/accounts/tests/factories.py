@@ -46,7 +46,7 @@ class AccountFactory(DjangoModelFactory):
     avg_monthly_spend = Decimal("5000.00")
 
     @factory.post_generation
-    def set_root(obj, create, extracted, **kwargs):  # noqa: N805
+    def set_root(obj, create, extracted, **kwargs):
         if create and obj.root_id is None:
             obj.root_id = obj.parent.root_id if obj.parent_id else obj.pk
             Account.objects.filter(pk=obj.pk).update(root_id=obj.root_id)

@@ -33,9 +33,15 @@ def test_department_wide_roles_see_all(trait):
     assert set(access.accounts_visible_to(user)) == {a, b}
 
 
-@pytest.mark.parametrize(("trait", "confidential", "edits"), [
-    ("head", True, True), ("analyst", True, False), ("desk", False, False), ("ops", False, False),
-])
+@pytest.mark.parametrize(
+    ("trait", "confidential", "edits"),
+    [
+        ("head", True, True),
+        ("analyst", True, False),
+        ("desk", False, False),
+        ("ops", False, False),
+    ],
+)
 def test_confidential_and_edit_rights(trait, confidential, edits):
     account = AccountFactory()
     user = UserFactory(**{trait: True})

@@ -5,7 +5,10 @@ import pytest
 from telekam.accounts.tests.factories import AccountFactory, ContactFactory, ServiceFactory
 from telekam.org.tests.factories import TEST_PASSWORD, UserFactory, group
 
-pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.browser]
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.browser,
+]
 
 
 def log_in(page, username: str) -> None:
