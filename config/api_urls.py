@@ -1,3 +1,17 @@
-from django.urls import path
+"""The JSON API under /api/v1/: docs at /api/v1/docs, schema at /api/v1/openapi.json."""
 
-urlpatterns: list = []
+from django.urls import path, re_path
+
+from telekam.accounts.api import router as accounts_router
+from telekam.billing.api import router as billing_router
+from telekam.core.api import api, not_found_view
+from telekam.org.api import router as org_router
+
+api.add_router("/", accounts_router)
+api.add_router("/", billing_router)
+api.add_router("/", org_router)
+
+urlpatterns = [
+    path("", api.urls),
+    re_path(r"^.*$", not_found_view),
+]

@@ -92,6 +92,9 @@ def database_from_env() -> dict[str, Any]:
             "NAME": str(VAR_DIR / "telekam.sqlite3"),
         }
     if config["ENGINE"] == "django.db.backends.sqlite3":
+        # One connection per worker process, kept between requests: the PRAGMAs below then
+        # run once per process instead of once per request.
+        config["CONN_MAX_AGE"] = None
         # WAL lets readers run while one writer writes; IMMEDIATE makes writers queue
         # instead of failing with "database is locked" half way through a transaction.
         config["OPTIONS"] = {

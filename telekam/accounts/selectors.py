@@ -97,9 +97,19 @@ def account_get_visible(*, user: Any, pk: int | None = None, code: str | None = 
         "owner", "group", "grade", "parent", "root"
     )
     try:
-        return qs.get(pk=pk) if pk is not None else qs.get(code=code)
+        account = qs.get(pk=pk) if pk is not None else qs.get(code=code)
     except (Account.DoesNotExist, ValueError, TypeError):
         raise NotFound() from None
+    account._checked_for_user = user.pk  # type: ignore[attr-defined]
+    return account
+
+
+def account_checked(*, user: Any, account: Account) -> Account:
+    """`account` if it was read through `account_get_visible` for this same user in this
+    request (no second query); otherwise the check runs (NotFound if not visible)."""
+    if getattr(account, "_checked_for_user", None) == getattr(user, "pk", object()):
+        return account
+    return account_get_visible(user=user, pk=account.pk)
 
 
 @dataclasses.dataclass(frozen=True)

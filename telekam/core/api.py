@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
-from typing import Any, Generic, TypeVar, cast
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import Annotated, Any, Generic, TypeVar, cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -20,10 +21,12 @@ from django.db import DataError, IntegrityError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, NinjaAPI, Schema
+from django.views.decorators.csrf import csrf_exempt
+from ninja import Field, NinjaAPI, Path, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.docs import Swagger
+from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer
 from ninja.security.apikey import APIKeyCookie
 from ninja.utils import check_csrf
@@ -43,6 +46,8 @@ MAX_PAGE_SIZE = 200
 # How stale ApiToken.last_used_at may get: at most one write a minute per token.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 MAX_TOKEN_LENGTH = 200
+# No text field of a request body is longer (the model's own max_length applies too).
+MAX_TEXT = 20_000
 
 
 # --- authentication -------------------------------------------------------------------
@@ -100,7 +105,9 @@ class SessionAuth(APIKeyCookie):
         if user is None or not user.is_authenticated or not user.is_active:
             return None
         if self.csrf and not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
-            raise HttpError(403, _("CSRF 校验失败：使用会话登录调用写接口时须带 X-CSRFToken 请求头。"))
+            raise HttpError(
+                403, _("CSRF 校验失败：使用会话登录调用写接口时须带 X-CSRFToken 请求头。")
+            )
         return user
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:  # pragma: no cover
@@ -118,6 +125,13 @@ def actor(request: HttpRequest) -> User:
 
 # --- the API and its error handlers ---------------------------------------------------
 
+
+class Utf8JSONRenderer(JSONRenderer):
+    """Chinese text as UTF-8, not \\u escapes: readable in curl and logs."""
+
+    json_dumps_params: Mapping[str, Any] = MappingProxyType({"ensure_ascii": False})
+
+
 api = NinjaAPI(
     title="TeleKAM API",
     version="1",
@@ -128,7 +142,8 @@ api = NinjaAPI(
     ),
     urls_namespace="api-v1",
     auth=[token_auth, session_auth],
-    docs=Swagger(settings={"persistAuthorization": True}),
+    docs=Swagger(),
+    renderer=Utf8JSONRenderer(),
 )
 
 
@@ -229,9 +244,7 @@ def _integrity_error(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
 @api.exception_handler(DataError)
 def _data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
     logger.warning("DataError reached the API: %s", exc)
-    return error_response(
-        request, 422, str(ErrorCode.INVALID), _("数据超出允许的范围或格式。")
-    )
+    return error_response(request, 422, str(ErrorCode.INVALID), _("数据超出允许的范围或格式。"))
 
 
 @api.exception_handler(DjangoValidationError)
@@ -252,6 +265,7 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error_response(request, 500, "server_error", _("服务器内部错误，已记录。"))
 
 
+@csrf_exempt
 def not_found_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """Unknown paths under the API prefix answer JSON too."""
     return error_response(request, 404, str(ErrorCode.NOT_FOUND), _("没有这个接口。"))
@@ -269,12 +283,26 @@ def _no_control_characters(value: Any) -> Any:
 class InputSchema(Schema):
     """A request body: unknown fields are refused, text is trimmed and may not hold NUL."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, str_max_length=MAX_TEXT)
 
     @field_validator("*", mode="after")
     @classmethod
     def _no_nul(cls, value: Any) -> Any:
         return _no_control_characters(value)
+
+
+# An id in a body or query: `id: Id`; in a path: `item_id: int = id_path()`.
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def id_path() -> Any:
+    return Path(..., ge=1, le=MAX_ID)
+
+
+def version_field() -> Any:
+    return Field(
+        ..., ge=1, le=MAX_VERSION, description="The version the client read (409 when it is stale)."
+    )
 
 
 class PageQuery(Schema):
@@ -308,10 +336,3 @@ def paginate(rows: QuerySet[Any] | Sequence[Any], params: PageQuery) -> dict[str
     start = (params.page - 1) * size
     results = list(rows[start : start + size]) if start < count else []
     return {"count": count, "page": params.page, "page_size": size, "results": results}
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    field: str | None = None
-    details: Any = None

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from typing import Any
 
 from django import forms, template
 from django.core.paginator import Page
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 register = template.Library()
 
@@ -112,3 +114,45 @@ def field_label(target_type: str, name: str) -> str:
         return str(model._meta.get_field(name).verbose_name)
     except (LookupError, ValueError, FieldDoesNotExist):
         return name
+
+
+@register.simple_tag
+def fast_select(field: forms.BoundField, css: str = "form-select") -> SafeString:
+    """A <select> for a choice field, rendered in Python.
+
+    Django renders every <option> through its widget templates; for long lists (every
+    account manager of the department) that dominates a list page. Same markup, a fraction
+    of the cost.
+    """
+    value = field.value()
+    selected = {str(v) for v in value} if isinstance(value, list | tuple) else {str(value or "")}
+    options = format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (
+                "" if choice_value is None else str(choice_value),
+                mark_safe(" selected") if str(choice_value or "") in selected else "",
+                label,
+            )
+            for choice_value, label in field.field.choices  # type: ignore[attr-defined]
+        ),
+    )
+    return format_html(
+        '<select name="{}" id="{}" class="{}">{}</select>', field.html_name, field.auto_id, css, options
+    )
+
+
+@register.filter
+def display(instance: Any, field_name: str) -> str:
+    """`get_<field>_display()` without Django's per-call rebuild of the choices mapping:
+    the label map of each field is built once per language."""
+    field = instance._meta.get_field(field_name)
+    value = getattr(instance, field.attname)
+    return _choice_labels(field, get_language() or "").get(value, value)
+
+
+@functools.lru_cache(maxsize=256)
+def _choice_labels(field: Any, language: str) -> dict[Any, str]:
+    """Read-only by convention: the same dict serves every call for this field/language."""
+    return {k: str(v) for k, v in field.flatchoices}
