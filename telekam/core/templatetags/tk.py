@@ -139,7 +139,11 @@ def fast_select(field: forms.BoundField, css: str = "form-select") -> SafeString
         ),
     )
     return format_html(
-        '<select name="{}" id="{}" class="{}">{}</select>', field.html_name, field.auto_id, css, options
+        '<select name="{}" id="{}" class="{}">{}</select>',
+        field.html_name,
+        field.auto_id,
+        css,
+        options,
     )
 
 
