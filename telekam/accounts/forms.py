@@ -123,15 +123,22 @@ class ParentForm(VersionMixin):
     )
 
 
-class ContactForm(forms.ModelForm):
+class AccountRecordForm(forms.ModelForm):
+    """A form for a record that belongs to one account (contact, site, service...)."""
+
+    def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.account = account
+
+
+class ContactForm(AccountRecordForm):
     class Meta:
         model = Contact
         fields = list(services.CONTACT_FIELDS)
         widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.instance.account = account
+        super().__init__(*args, account=account, **kwargs)
         others = account.contacts.all()
         if self.instance.pk:
             others = others.exclude(pk=self.instance.pk)
@@ -154,47 +161,34 @@ class ContactEditForm(VersionMixin, ContactForm):
     pass
 
 
-class SiteForm(forms.ModelForm):
+class SiteForm(AccountRecordForm):
     class Meta:
         model = Site
         fields = list(services.SITE_FIELDS)
 
-    def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.instance.account = account
 
-
-class EventForm(forms.ModelForm):
+class EventForm(AccountRecordForm):
     class Meta:
         model = MajorEvent
         fields = list(services.EVENT_FIELDS)
         widgets = {"occurred_on": DateInput(), "description": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.instance.account = account
 
-
-class CompetitorForm(forms.ModelForm):
+class CompetitorForm(AccountRecordForm):
     class Meta:
         model = CompetitorInfo
         fields = list(services.COMPETITOR_FIELDS)
         widgets = {"contract_end": DateInput(), "notes": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.instance.account = account
 
-
-class ServiceForm(forms.ModelForm):
+class ServiceForm(AccountRecordForm):
     class Meta:
         model = ServiceInUse
         fields = list(services.SERVICE_FIELDS)
         widgets = {"activated_on": DateInput(), "cancelled_on": DateInput()}
 
     def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.instance.account = account
+        super().__init__(*args, account=account, **kwargs)
         cast(forms.ModelChoiceField, self.fields["site"]).queryset = account.sites.all()
 
     def clean_number(self) -> str:

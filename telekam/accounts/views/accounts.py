@@ -24,7 +24,7 @@ from telekam.accounts.forms import (
     ParentForm,
 )
 from telekam.accounts.models import Account, GradeBand
-from telekam.accounts.views.common import editable_account, submit
+from telekam.accounts.views.common import editable_account, form_page, submit
 from telekam.core.errors import ApplicationError, ValidationFailed
 from telekam.core.http import AuthedHttpRequest
 from telekam.org.models import Role, User
@@ -119,15 +119,11 @@ def account_create(request: AuthedHttpRequest) -> HttpResponse:
     if request.method == "POST" and submit(form, action):
         messages.success(request, _("客户档案已建立。"))
         return redirect("accounts:detail", created[0].pk)
-    return render(
+    return form_page(
         request,
-        "form_page.html",
-        {
-            "section": "accounts",
-            "form": form,
-            "title": _("新建客户"),
-            "cancel_url": reverse("accounts:my_accounts"),
-        },
+        form,
+        title=_("新建客户"),
+        cancel_url=reverse("accounts:my_accounts"),
     )
 
 
@@ -151,16 +147,12 @@ def account_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and submit(form, action):
         messages.success(request, _("客户信息已保存。"))
         return redirect("accounts:detail", pk)
-    return render(
+    return form_page(
         request,
-        "form_page.html",
-        {
-            "section": "accounts",
-            "form": form,
-            "account": account,
-            "title": _("编辑客户信息"),
-            "cancel_url": reverse("accounts:detail", args=[pk]),
-        },
+        form,
+        account=account,
+        title=_("编辑客户信息"),
+        cancel_url=reverse("accounts:detail", args=[pk]),
     )
 
 
@@ -186,16 +178,12 @@ def account_assign(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and submit(form, action):
         messages.success(request, _("客户经理已调整。"))
         return redirect("accounts:detail", pk)
-    return render(
+    return form_page(
         request,
-        "form_page.html",
-        {
-            "section": "accounts",
-            "form": form,
-            "account": account,
-            "title": _("调整客户经理"),
-            "cancel_url": reverse("accounts:detail", args=[pk]),
-        },
+        form,
+        account=account,
+        title=_("调整客户经理"),
+        cancel_url=reverse("accounts:detail", args=[pk]),
     )
 
 
@@ -229,14 +217,10 @@ def account_parent(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and submit(form, action):
         messages.success(request, _("上级单位已更新。"))
         return redirect("accounts:detail", pk)
-    return render(
+    return form_page(
         request,
-        "form_page.html",
-        {
-            "section": "accounts",
-            "form": form,
-            "account": account,
-            "title": _("设置上级单位"),
-            "cancel_url": reverse("accounts:detail", args=[pk]),
-        },
+        form,
+        account=account,
+        title=_("设置上级单位"),
+        cancel_url=reverse("accounts:detail", args=[pk]),
     )

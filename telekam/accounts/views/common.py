@@ -7,6 +7,8 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from telekam.accounts import access, selectors
 from telekam.accounts.models import Account
@@ -35,6 +37,32 @@ def submit(form: forms.BaseForm, action: Callable[[dict[str, Any]], Any]) -> boo
         attach_error(form, error)
         return False
     return True
+
+
+def form_page(
+    request: HttpRequest,
+    form: forms.BaseForm,
+    *,
+    title: Any,
+    cancel_url: str,
+    account: Account | None = None,
+    delete_url: str | None = None,
+    submit_label: Any = None,
+) -> HttpResponse:
+    """The one page every add/edit form of the account file is shown on."""
+    return render(
+        request,
+        "form_page.html",
+        {
+            "section": "accounts",
+            "form": form,
+            "account": account,
+            "title": title,
+            "cancel_url": cancel_url,
+            "delete_url": delete_url,
+            "submit_label": submit_label,
+        },
+    )
 
 
 def editable_account(request: AuthedHttpRequest, pk: int) -> Account:

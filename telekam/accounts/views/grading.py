@@ -27,7 +27,7 @@ from telekam.accounts.models import (
     KeyAccountListEntry,
     Segment,
 )
-from telekam.accounts.views.common import submit
+from telekam.accounts.views.common import form_page, submit
 from telekam.billing import selectors as billing_selectors
 from telekam.core import clock
 from telekam.core.errors import ApplicationError
@@ -319,17 +319,13 @@ def proposal_create(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and submit(form, action):
         messages.success(request, _("等级调整申请已提交，等待部门经理审批。"))
         return redirect(reverse("accounts:detail", args=[pk]) + "#billing")
-    return render(
+    return form_page(
         request,
-        "form_page.html",
-        {
-            "section": "accounts",
-            "form": form,
-            "account": account,
-            "title": _("申请调整等级"),
-            "cancel_url": reverse("accounts:detail", args=[pk]) + "#billing",
-            "submit_label": _("提交申请"),
-        },
+        form,
+        account=account,
+        title=_("申请调整等级"),
+        cancel_url=reverse("accounts:detail", args=[pk]) + "#billing",
+        submit_label=_("提交申请"),
     )
 
 

@@ -7,13 +7,12 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import models
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -37,7 +36,7 @@ from telekam.accounts.models import (
     Site,
     VirtualTeamMember,
 )
-from telekam.accounts.views.common import editable_account, submit
+from telekam.accounts.views.common import editable_account, form_page, submit
 from telekam.core.http import AuthedHttpRequest
 
 
@@ -140,28 +139,6 @@ def _back(pk: int, tab: str) -> str:
     return reverse("accounts:detail", args=[pk]) + f"#{tab}"
 
 
-def _page(
-    request: AuthedHttpRequest,
-    form: forms.Form,
-    account: Any,
-    title: Any,
-    cancel: str,
-    delete_url: str | None = None,
-) -> HttpResponse:
-    return render(
-        request,
-        "form_page.html",
-        {
-            "section": "accounts",
-            "form": form,
-            "account": account,
-            "title": title,
-            "cancel_url": cancel,
-            "delete_url": delete_url,
-        },
-    )
-
-
 @login_required
 def record_add(request: AuthedHttpRequest, pk: int, kind: str) -> HttpResponse:
     spec = _kind(kind, request)
@@ -174,7 +151,9 @@ def record_add(request: AuthedHttpRequest, pk: int, kind: str) -> HttpResponse:
     if request.method == "POST" and submit(form, action):
         messages.success(request, _("已保存。"))
         return redirect(_back(pk, spec.tab))
-    return _page(request, form, account, spec.add_title, _back(pk, spec.tab))
+    return form_page(
+        request, form, account=account, title=spec.add_title, cancel_url=_back(pk, spec.tab)
+    )
 
 
 @login_required
@@ -202,7 +181,14 @@ def record_edit(request: AuthedHttpRequest, pk: int, kind: str, item: int) -> Ht
         messages.success(request, _("已保存。"))
         return redirect(_back(pk, spec.tab))
     delete_url = reverse("accounts:record_delete", args=[pk, kind, item]) if spec.delete else None
-    return _page(request, form, account, spec.edit_title, _back(pk, spec.tab), delete_url)
+    return form_page(
+        request,
+        form,
+        account=account,
+        title=spec.edit_title,
+        cancel_url=_back(pk, spec.tab),
+        delete_url=delete_url,
+    )
 
 
 @login_required
@@ -236,7 +222,9 @@ def team_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and submit(form, action):
         messages.success(request, _("已加入虚拟团队。"))
         return redirect(_back(pk, "org"))
-    return _page(request, form, account, _("加入虚拟团队"), _back(pk, "org"))
+    return form_page(
+        request, form, account=account, title=_("加入虚拟团队"), cancel_url=_back(pk, "org")
+    )
 
 
 @login_required
