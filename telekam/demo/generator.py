@@ -1,0 +1,141 @@
+"""`telekam demo`: a realistic, reproducible key-account department to explore the product.
+
+One seed gives the same data every time: staff with a login per role, ~4,000 key accounts
+and ~3,000 commercial customers of Beijing, ~60 group customers with their hierarchies and
+virtual teams, 24 months of bills with trends, and the account file around each account.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from telekam.accounts.models import Account, GradeBand
+from telekam.billing.services import account_spend_refresh
+from telekam.catalog.models import Product
+from telekam.core import clock
+from telekam.demo import writer
+from telekam.demo.forge import Forge
+from telekam.demo.portfolio import PortfolioBuilder, Scale
+from telekam.demo.profile import ProfileBuilder
+from telekam.demo.spend import Band, Bands, Calendar
+from telekam.demo.staff import (
+    AM_TOTAL,
+    DEMO_PASSWORD,
+    build_staff,
+    demo_logins,
+    demo_usernames,
+)
+from telekam.org.models import IndustryGroup, User
+
+DEFAULT_SEED = 20260101
+
+__all__ = [
+    "DEFAULT_SEED",
+    "DEMO_PASSWORD",
+    "DemoResult",
+    "demo_logins",
+    "demo_present",
+    "generate",
+    "reset",
+]
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    counts: dict[str, int]
+    seconds: float
+
+
+def demo_present() -> bool:
+    """True when the demo data (or any customer data) is already in the database."""
+    return User.objects.filter(username="head").exists() or Account.objects.exists()
+
+
+def conflicting_usernames() -> list[str]:
+    """Demo usernames already taken by users the generator did not create."""
+    return sorted(
+        User.objects.filter(username__in=demo_usernames()).values_list("username", flat=True)
+    )
+
+
+@transaction.atomic
+def reset() -> None:
+    """Delete every account (and what hangs off it), the bills, the timeline, the demo users."""
+    writer.delete_demo_data()
+
+
+def _bands() -> Bands:
+    return Bands(
+        [
+            Band(b.pk, b.segment, b.code, b.min_monthly, b.max_monthly, b.star_level)
+            for b in GradeBand.objects.all()
+        ]
+    )
+
+
+@transaction.atomic
+def generate(
+    *, seed: int = DEFAULT_SEED, scale: float = 1.0, progress: Callable[[str], None] | None = None
+) -> DemoResult:
+    """Generate the demo data into an empty database (see `demo_present`)."""
+    started = time.monotonic()
+    say = progress or (lambda _message: None)
+    forge = Forge(random.Random(seed))
+    today = clock.today()
+    calendar = Calendar.ending_before(today)
+    groups = {g.code: g for g in IndustryGroup.objects.all()}
+    products = {p.code: p for p in Product.objects.all()}
+
+    staff = build_staff(
+        forge,
+        groups=groups,
+        password_hash=make_password(DEMO_PASSWORD),
+        am_count=max(12, round(AM_TOTAL * scale)),
+    )
+    writer.insert_users(staff.users)
+    say(f"员工 {len(staff.users)} 人")
+
+    drafts = PortfolioBuilder(
+        forge,
+        staff=staff,
+        groups=groups,
+        bands=_bands(),
+        calendar=calendar,
+        circuit_products=frozenset(code for code, p in products.items() if p.has_circuit),
+        today=today,
+    ).build(Scale.of(scale))
+    writer.insert_accounts(drafts)
+    say(f"客户 {len(drafts)} 户")
+
+    profile = ProfileBuilder(
+        forge, products=products, calendar=calendar, staff=staff, today=today
+    ).build(drafts)
+    writer.insert_profile(profile)
+    say(
+        f"联系人 {sum(len(w) for w in profile.contact_waves)} 人，在用业务 {len(profile.services)} 条"
+    )
+
+    lines = writer.insert_billing(drafts, products, calendar.months)
+    account_spend_refresh()
+    say(f"账单明细 {lines} 行")
+
+    audits = writer.insert_audit(drafts, profile, now=clock.now(), rng=forge.rng)
+    counts = {
+        "users": len(staff.users),
+        "accounts": len(drafts),
+        "sites": len(profile.sites),
+        "contacts": sum(len(w) for w in profile.contact_waves),
+        "services": len(profile.services),
+        "events": len(profile.events),
+        "competitors": len(profile.competitors),
+        "team_members": len(profile.team),
+        "billing_lines": lines,
+        "audit_entries": audits,
+    }
+    return DemoResult(counts=counts, seconds=time.monotonic() - started)
