@@ -10,7 +10,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Q, QuerySet, Sum, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from telekam.accounts import access
@@ -19,14 +19,13 @@ from telekam.accounts.models import (
     CompetitorInfo,
     Contact,
     ContactLayer,
-    GradeBand,
     MajorEvent,
     ServiceInUse,
     ServiceStatus,
     Site,
     VirtualTeamMember,
 )
-from telekam.core.errors import NotFound
+from telekam.core.errors import NotFound, PermissionDenied
 from telekam.core.models import AuditEntry
 
 SORTS = {
@@ -210,79 +209,100 @@ def timeline_item(entry: AuditEntry, *, confidential: bool) -> TimelineItem:
     )
 
 
+ACCOUNT_TABS = ("contacts", "services", "org", "events", "competitors", "timeline")
+
+
 @dataclasses.dataclass(frozen=True)
 class AccountFile:
-    """Everything the account page shows, read in a fixed number of queries."""
+    """What the account page shows. The header is always read; each tab's records only when
+    that tab is asked for (`tab`), so every request runs a small, fixed number of queries."""
 
     account: Account
     can_edit: bool
     confidential: bool
-    contacts: list[Contact]
-    contact_map: list[Contact]  # the account's contacts plus its group's, by layer
-    sites: list[Site]
-    events: list[MajorEvent]
-    competitors: list[CompetitorInfo]
-    services: list[ServiceInUse]
-    team: list[VirtualTeamMember]
-    tree: list[TreeNode]
-    timeline: list[TimelineItem]
+    services_count: int
     monthly_services_fee: Decimal
-    grade_bands: list[GradeBand]
+    contacts: list[Contact] = dataclasses.field(default_factory=list)
+    contact_map: list[Contact] = dataclasses.field(default_factory=list)  # with the group's
+    sites: list[Site] = dataclasses.field(default_factory=list)
+    events: list[MajorEvent] = dataclasses.field(default_factory=list)
+    competitors: list[CompetitorInfo] = dataclasses.field(default_factory=list)
+    services: list[ServiceInUse] = dataclasses.field(default_factory=list)
+    team: list[VirtualTeamMember] = dataclasses.field(default_factory=list)
+    tree: list[TreeNode] = dataclasses.field(default_factory=list)
+    timeline: list[TimelineItem] = dataclasses.field(default_factory=list)
 
 
-def account_file(*, user: Any, pk: int, timeline_limit: int = 50) -> AccountFile:
+_LAYER_ORDER = Case(
+    *(When(layer=value, then=Value(i)) for i, value in enumerate(ContactLayer.values)),
+    default=Value(len(ContactLayer.values)),
+)
+
+
+def account_file(
+    *, user: Any, pk: int, tab: str | None = None, timeline_limit: int = 50
+) -> AccountFile:
+    """The account header, plus the records of `tab` (one of ACCOUNT_TABS) if given.
+    NotFound if the user may not see the account; PermissionDenied for the competitors tab
+    without the right to see confidential data."""
     account = account_get_visible(user=user, pk=pk)
     confidential = access.sees_confidential(user)
-    layer_order = Case(
-        *(When(layer=value, then=Value(i)) for i, value in enumerate(ContactLayer.values)),
-        default=Value(len(ContactLayer.values)),
+    active = account.services.filter(status=ServiceStatus.ACTIVE).aggregate(
+        n=Count("pk"), fee=Sum("monthly_fee")
     )
-    contacts = list(
-        account.contacts.select_related("reports_to", "our_counterpart", "site").order_by(
-            layer_order, "-is_primary", "name"
+    parts: dict[str, Any] = {}
+    if tab == "contacts":
+        contacts = list(
+            account.contacts.select_related("reports_to", "our_counterpart", "site").order_by(
+                _LAYER_ORDER, "-is_primary", "name"
+            )
         )
-    )
-    services = list(
-        account.services.select_related("product", "site").order_by(
-            "status", "product__sort_order", "number"
+        # A group customer's contact map spans every unit of the group the user may see.
+        tree = account_tree(user=user, account=account)
+        group_ids = [n.account.pk for n in tree if n.visible and n.account.pk != account.pk]
+        group_contacts = (
+            list(
+                Contact.objects.filter(account_id__in=group_ids)
+                .select_related("account", "our_counterpart", "site")
+                .order_by(_LAYER_ORDER, "account__name", "-is_primary", "name")
+            )
+            if group_ids
+            else []
         )
-    )
-    tree = account_tree(user=user, account=account)
-    # A group customer's contact map spans every unit of the group the user may see.
-    group_ids = [n.account.pk for n in tree if n.visible and n.account.pk != account.pk]
-    map_contacts = (
-        contacts
-        + list(
-            Contact.objects.filter(account_id__in=group_ids)
-            .select_related("account", "our_counterpart", "site")
-            .order_by(layer_order, "account__name", "-is_primary", "name")
+        layers = list(ContactLayer.values)
+        parts["contacts"] = contacts
+        parts["contact_map"] = sorted(
+            contacts + group_contacts,
+            key=lambda c: layers.index(c.layer) if c.layer in layers else len(layers),
         )
-        if group_ids
-        else contacts
-    )
-    map_contacts.sort(
-        key=lambda c: ContactLayer.values.index(c.layer) if c.layer in ContactLayer.values else 99
-    )
+    elif tab == "services":
+        parts["services"] = list(
+            account.services.select_related("product", "site").order_by(
+                "status", "product__sort_order", "number"
+            )
+        )
+    elif tab == "org":
+        parts["tree"] = account_tree(user=user, account=account)
+        parts["team"] = list(account.team.select_related("user").order_by("role"))
+        parts["sites"] = list(account.sites.all())
+    elif tab == "events":
+        parts["events"] = list(account.events.all()[:100])
+    elif tab == "competitors":
+        if not confidential:
+            raise PermissionDenied()
+        parts["competitors"] = list(account.competitors.all())
+    elif tab == "timeline":
+        parts["timeline"] = [
+            timeline_item(e, confidential=confidential)
+            for e in account.audit_entries.order_by("-at", "-id")[:timeline_limit]
+        ]
     return AccountFile(
         account=account,
         can_edit=access.can_edit_account(user, account),
         confidential=confidential,
-        contacts=contacts,
-        sites=list(account.sites.all()),
-        events=list(account.events.all()[:50]),
-        competitors=list(account.competitors.all()) if confidential else [],
-        services=services,
-        team=list(account.team.select_related("user").order_by("role")),
-        tree=tree,
-        contact_map=map_contacts,
-        timeline=[
-            timeline_item(e, confidential=confidential)
-            for e in account.audit_entries.order_by("-at", "-id")[:timeline_limit]
-        ],
-        monthly_services_fee=sum(
-            (s.monthly_fee for s in services if s.status == ServiceStatus.ACTIVE), Decimal("0")
-        ),
-        grade_bands=list(GradeBand.objects.all()),
+        services_count=active["n"] or 0,
+        monthly_services_fee=active["fee"] or Decimal("0.00"),
+        **parts,
     )
 
 

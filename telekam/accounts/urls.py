@@ -7,6 +7,7 @@ urlpatterns = [
     path("", accounts.my_accounts, name="my_accounts"),
     path("new/", accounts.account_create, name="create"),
     path("<int:pk>/", accounts.account_detail, name="detail"),
+    path("<int:pk>/tab/<slug:tab>/", accounts.account_tab, name="tab"),
     path("<int:pk>/edit/", accounts.account_edit, name="edit"),
     path("<int:pk>/assign/", accounts.account_assign, name="assign"),
     path("<int:pk>/parent/", accounts.account_parent, name="parent"),

@@ -1,6 +1,7 @@
 """The main journey of an account manager, in a real browser."""
 
 import pytest
+from playwright.sync_api import expect
 
 from telekam.accounts.tests.factories import AccountFactory, ContactFactory, ServiceFactory
 from telekam.org.tests.factories import TEST_PASSWORD, UserFactory, group
@@ -48,11 +49,13 @@ def test_am_finds_account_adds_contact_and_sees_it_in_timeline(page):
     page.get_by_role("button", name="保存").click()
 
     page.wait_for_url(f"**/accounts/{account.pk}/#contacts")
-    assert "赵敏" in page.locator("#contacts").inner_text()
+    # Tabs load on demand: expect() waits for the fragment.
+    expect(page.locator("#contacts table")).to_contain_text("赵敏")
+    expect(page.get_by_test_id("contact-map")).to_contain_text("赵敏")
     page.get_by_role("tab", name="时间线").click()
     timeline = page.get_by_test_id("timeline")
-    assert "新增联系人“赵敏”" in timeline.inner_text()
-    assert "刘洋" in timeline.inner_text()
+    expect(timeline).to_contain_text("新增联系人“赵敏”")
+    expect(timeline).to_contain_text("刘洋")
 
 
 def test_bad_phone_is_shown_on_the_form(page):

@@ -89,6 +89,10 @@ def test_head_generates_decides_and_approves_the_yearly_list(am, head):
     grows.refresh_from_db()
     assert (grows.grade.code, grows.star_level, grows.key_list_year) == ("silver", 2, 2027)
     assert "银" in client.get(reverse("accounts:detail", args=[grows.pk])).content.decode()
+    assert (
+        "年度大客户名单"
+        in client.get(reverse("accounts:tab", args=[grows.pk, "timeline"])).content.decode()
+    )
 
 
 def test_stale_approval_is_refused(am, head):
@@ -130,7 +134,7 @@ def test_am_proposes_and_only_the_head_approves(am, head):
     bill(account, "12000.00")
     account_spend_refresh()
     client = login(am)
-    page = client.get(reverse("accounts:detail", args=[account.pk])).content.decode()
+    page = client.get(reverse("accounts:tab", args=[account.pk, "billing"])).content.decode()
     assert 'data-testid="proposed-grade"' in page
     response = client.post(
         reverse("accounts:proposal_create", args=[account.pk]),
@@ -153,7 +157,9 @@ def test_am_proposes_and_only_the_head_approves(am, head):
     )
     account.refresh_from_db()
     assert (account.grade.code, account.star_level) == ("silver", 2)
-    timeline = login(am).get(reverse("accounts:detail", args=[account.pk])).content.decode()
+    timeline = (
+        login(am).get(reverse("accounts:tab", args=[account.pk, "timeline"])).content.decode()
+    )
     assert "等级调整获批" in timeline
 
 
@@ -213,7 +219,7 @@ def test_billing_tab_shows_24_bars(am):
     account = AccountFactory(owner=am)
     bill(account, "8000.00", range(1, 11))
     account_spend_refresh()
-    page = login(am).get(reverse("accounts:detail", args=[account.pk])).content.decode()
+    page = login(am).get(reverse("accounts:tab", args=[account.pk, "billing"])).content.decode()
     assert page.count('class="tk-bar"') == 24
     assert "2026-10：8,000.00" in page
 

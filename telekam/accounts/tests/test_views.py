@@ -20,6 +20,15 @@ from telekam.org.tests.factories import TEST_PASSWORD, UserFactory, group
 pytestmark = pytest.mark.django_db
 
 
+TABS = ["contacts", "services", "org", "events", "competitors", "billing", "timeline"]
+
+
+def tab(client: Client, account, name: str) -> str:
+    response = client.get(reverse("accounts:tab", args=[account.pk, name]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
 def login(user) -> Client:
     client = Client()
     assert client.login(username=user.username, password=TEST_PASSWORD)
@@ -124,12 +133,16 @@ def test_account_page_shows_sections(am, django_assert_max_num_queries):
         ServiceFactory(account=account)
     SiteFactory(account=account)
     client = login(am)
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(12):
         response = client.get(reverse("accounts:detail", args=[account.pk]))
     body = response.content.decode()
     assert response.status_code == 200
     assert "三年内全面上云" in body
-    assert body.count("BJ-DC-") == 5
+    for name in TABS:
+        with django_assert_max_num_queries(16):
+            tab(client, account, name)
+    assert tab(client, account, "services").count("BJ-DC-") == 5
+    assert tab(client, account, "contacts").count("李联系") == 10  # table and contact map
 
 
 def test_account_page_query_count_does_not_grow(am, django_assert_num_queries):
@@ -144,25 +157,32 @@ def test_account_page_query_count_does_not_grow(am, django_assert_num_queries):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as small_q:
-        client.get(reverse("accounts:detail", args=[small.pk]))
-    with CaptureQueriesContext(connection) as big_q:
-        client.get(reverse("accounts:detail", args=[big.pk]))
-    assert len(big_q) == len(small_q)
+    for url in ("accounts:detail", *TABS):
+        args = lambda a, url=url: [a.pk] if url == "accounts:detail" else [a.pk, url]  # noqa: E731
+        name = url if url == "accounts:detail" else "accounts:tab"
+        with CaptureQueriesContext(connection) as small_q:
+            client.get(reverse(name, args=args(small)))
+        with CaptureQueriesContext(connection) as big_q:
+            client.get(reverse(name, args=args(big)))
+        assert len(big_q) == len(small_q), url
 
 
 def test_desk_sees_account_without_confidential_data():
     account = AccountFactory(strategy_notes="三年内全面上云", discount_pct=Decimal("18.00"))
     ServiceFactory(account=account, monthly_fee=Decimal("12345.00"))
-    response = login(UserFactory(desk=True)).get(reverse("accounts:detail", args=[account.pk]))
+    client = login(UserFactory(desk=True))
+    response = client.get(reverse("accounts:detail", args=[account.pk]))
     body = response.content.decode()
     assert response.status_code == 200
     assert "三年内全面上云" not in body
-    assert "12,345.00" not in body
+    assert "BJ-DC-" in tab(client, account, "services")
+    assert "12,345.00" not in tab(client, account, "services")
+    assert client.get(reverse("accounts:tab", args=[account.pk, "competitors"])).status_code == 403
 
 
 OTHER_GROUP_URLS = [
     ("accounts:detail", ()),
+    *[("accounts:tab", (name,)) for name in TABS],
     ("accounts:edit", ()),
     ("accounts:parent", ()),
     ("accounts:assign", ()),
@@ -248,8 +268,7 @@ def test_add_contact_appears_in_timeline(am):
     entry = AuditEntry.objects.get(account=account)
     assert entry.actor == am
     assert entry.summary == "新增联系人“赵敏”"
-    page = client.get(reverse("accounts:detail", args=[account.pk])).content.decode()
-    assert "新增联系人“赵敏”" in page
+    assert "新增联系人“赵敏”" in tab(client, account, "timeline")
 
 
 @pytest.mark.parametrize(
@@ -400,14 +419,10 @@ def test_desk_timeline_hides_confidential_changes(am):
         reverse("accounts:record_add", args=[account.pk, "competitor"]),
         {"competitor": "china_unicom", "services": "长途 17911", "monthly_price": "8800"},
     )
-    own = client.get(reverse("accounts:detail", args=[account.pk])).content.decode()
+    own = tab(client, account, "timeline")
     assert "27.50" in own
     assert "17911" in own
-    desk = (
-        login(UserFactory(desk=True))
-        .get(reverse("accounts:detail", args=[account.pk]))
-        .content.decode()
-    )
+    desk = tab(login(UserFactory(desk=True)), account, "timeline")
     assert "新地址" in desk
     assert "27.50" not in desk
     assert "17911" not in desk

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -88,18 +88,29 @@ def my_accounts(request: AuthedHttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def account_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
-    from telekam.accounts.views.grading import billing_context
-
+    """The account page: the header and overview; the other tabs load on demand."""
     file = selectors.account_file(user=request.user, pk=pk)
     return render(
-        request,
-        "accounts/detail.html",
-        {
-            "section": "accounts",
-            "f": file,
-            "account": file.account,
-            **billing_context(user=request.user, account=file.account),
-        },
+        request, "accounts/detail.html", {"section": "accounts", "f": file, "account": file.account}
+    )
+
+
+@login_required
+@require_GET
+def account_tab(request: AuthedHttpRequest, pk: int, tab: str) -> HttpResponse:
+    """One tab of the account page (htmx fragment), read with the same permission rule."""
+    from telekam.accounts.views.grading import billing_context
+
+    if tab == "billing":
+        file = selectors.account_file(user=request.user, pk=pk)
+        extra = billing_context(user=request.user, account=file.account)
+    elif tab in selectors.ACCOUNT_TABS:
+        file = selectors.account_file(user=request.user, pk=pk, tab=tab)
+        extra = {}
+    else:
+        raise Http404
+    return render(
+        request, f"accounts/tabs/{tab}.html", {"f": file, "account": file.account, **extra}
     )
 
 
