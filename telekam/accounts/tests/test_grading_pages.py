@@ -257,3 +257,32 @@ def test_billing_import_refused(trait):
     assert client.get(reverse("billing:imports")).status_code == 403
     assert client.get(reverse("billing:template")).status_code == 403
     assert Account.objects.count() == 0
+
+
+@pytest.mark.parametrize("n", [2, 20])
+def test_review_pages_run_a_bounded_number_of_queries(n, head, django_assert_max_num_queries):
+    am = UserFactory()
+    for i in range(n):
+        account = AccountFactory(owner=am, grade=band("crystal"))
+        bill(account, f"{3000 + 500 * i}.00")
+        GradeChangeProposal.objects.create(
+            account=account,
+            from_segment="key",
+            from_grade=band("crystal"),
+            to_segment="key",
+            to_grade=band("silver"),
+            reason="x",
+            proposed_by=am,
+        )
+    account_spend_refresh()
+    client = login(head)
+    client.post(reverse("accounts:key_list_generate"), {"year": 2027})
+    for url, params in (
+        ("accounts:key_list", {"year": 2027}),
+        ("accounts:key_list", {"year": 2027, "change": "changes"}),
+        ("accounts:proposals", {"status": "all"}),
+        ("accounts:boundary_band", {"show": "all"}),
+        ("billing:imports", {}),
+    ):
+        with django_assert_max_num_queries(14):
+            assert client.get(reverse(url), params).status_code == 200
