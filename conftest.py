@@ -56,3 +56,19 @@ def page(live_server, chromium_path, monkeypatch):
         finally:
             context.close()
             browser.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_stray_postgres_sessions(django_db_setup, django_db_blocker):
+    """At the end of the run, end any session a live-server thread left open on the
+    PostgreSQL test database, so the database can be dropped cleanly."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
