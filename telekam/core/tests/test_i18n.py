@@ -38,6 +38,7 @@ H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S)
 
 @dataclass
 class Entry:
+    msgctxt: str | None = None
     msgid: str = ""
     msgid_plural: str | None = None
     msgstr: dict[int, str] = field(default_factory=dict)
@@ -85,7 +86,9 @@ def read_po(path: Path) -> list[Entry]:
             start(lineno)
             continue
         entry = start(lineno)
-        if line.startswith("msgid_plural "):
+        if line.startswith("msgctxt "):
+            entry.msgctxt, target = _unquote(line[8:]), ("msgctxt", 0)
+        elif line.startswith("msgid_plural "):
             entry.msgid_plural, target = _unquote(line[13:]), ("msgid_plural", 0)
         elif line.startswith("msgid "):
             entry.msgid, target = _unquote(line[6:]), ("msgid", 0)
@@ -101,6 +104,8 @@ def read_po(path: Path) -> list[Entry]:
                 entry.msgstr[index] += _unquote(line)
             elif kind == "msgid_plural":
                 entry.msgid_plural = (entry.msgid_plural or "") + _unquote(line)
+            elif kind == "msgctxt":
+                entry.msgctxt = (entry.msgctxt or "") + _unquote(line)
             else:
                 entry.msgid += _unquote(line)
         else:
@@ -168,7 +173,7 @@ def test_translations_keep_placeholders_and_are_english(messages: list[Entry]) -
                 problems.append(f"placeholders differ: {e.msgid!r} -> {text!r}")
             if NOT_ENGLISH.search(text):
                 problems.append(f"Chinese text or full-width punctuation: {text!r}")
-            if text != text.strip() and not e.msgid.startswith("（"):
+            if text != text.strip() and not e.msgid.startswith("（") and e.msgctxt is None:
                 problems.append(f"stray whitespace: {text!r}")
     assert not problems, "\n".join(problems)
 
@@ -219,7 +224,10 @@ def test_mo_is_compiled_from_the_po(messages: list[Entry]) -> None:
     assert catalog.info().get("language") == "en"
     stale = []
     for e in messages:
-        if e.msgid_plural is None:
+        if e.msgctxt is not None:
+            if catalog.pgettext(e.msgctxt, e.msgid) != e.msgstr[0]:
+                stale.append(e.msgid)
+        elif e.msgid_plural is None:
             if catalog.gettext(e.msgid) != e.msgstr[0]:
                 stale.append(e.msgid)
         elif (
@@ -228,7 +236,7 @@ def test_mo_is_compiled_from_the_po(messages: list[Entry]) -> None:
         ):
             stale.append(e.msgid)
     # and nothing in the .mo that the .po has dropped
-    in_po = {e.msgid for e in messages}
+    in_po = {e.msgid if e.msgctxt is None else f"{e.msgctxt}\x04{e.msgid}" for e in messages}
     compiled = catalog._catalog  # type: ignore[attr-defined]
     extra = [k for k in compiled if isinstance(k, str) and k and k not in in_po]
     hint = "django.mo is out of date: run `manage.py compilemessages -l en --ignore=.venv`"
