@@ -427,3 +427,12 @@ def test_desk_timeline_hides_confidential_changes(am):
     assert "27.50" not in desk
     assert "17911" not in desk
     assert "竞争对手信息有变更" in desk
+
+
+def test_head_filters_by_account_manager(am, stranger):
+    mine = AccountFactory(owner=am)
+    AccountFactory(owner=stranger)
+    client = login(UserFactory(head=True))
+    response = client.get(reverse("accounts:my_accounts"), {"owner": am.pk})
+    assert list(response.context["accounts"]) == [mine]
+    assert f'<option value="{am.pk}" selected>' in response.content.decode()

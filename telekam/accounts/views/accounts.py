@@ -30,13 +30,15 @@ from telekam.core.http import AuthedHttpRequest
 from telekam.org.models import Role, User
 
 
-def _owner_choices(user: Any) -> Any:
+def _owner_choices(user: Any) -> list[tuple[int, str]]:
+    """(id, name) of the AMs whose accounts `user` may filter by."""
+    if user.role == Role.ACCOUNT_MANAGER:
+        return []
     owners = User.objects.filter(role__in=[Role.ACCOUNT_MANAGER, Role.GROUP_LEAD], is_active=True)
     if user.role in (Role.GROUP_LEAD, Role.PRESALES):
-        return owners.filter(group_id=user.group_id).order_by("username")
-    if user.role == Role.ACCOUNT_MANAGER:
-        return owners.none()
-    return owners.order_by("username")
+        owners = owners.filter(group_id=user.group_id)
+    rows = owners.order_by("username").values_list("pk", "last_name", "first_name", "username")
+    return [(pk, f"{last}{first}" or username) for pk, last, first, username in rows]
 
 
 def _filters(
@@ -52,7 +54,7 @@ def _filters(
         segment=d.get("segment") or "",
         grade=d.get("grade") or "",
         industry=d.get("industry") or "",
-        owner=d["owner"].pk if d.get("owner") else None,
+        owner=d.get("owner"),
         group=d["group"].pk if d.get("group") else None,
         status=d.get("status") or "",
         sort=d.get("sort") or selectors.DEFAULT_SORT,
