@@ -26,6 +26,11 @@ from telekam.core.validators import normalize_phone, normalize_uscc
 from telekam.org.models import IndustryGroup, Role, User
 
 
+def _phone(value: str | None) -> str:
+    """A phone number as stored: without spaces, brackets or the +86 prefix."""
+    return normalize_phone(value) if value else ""
+
+
 class UserChoiceField(forms.ModelChoiceField):
     """A staff member shown with its group: 张伟（金融组）."""
 
@@ -63,8 +68,7 @@ class AccountForm(forms.ModelForm):
         return normalize_uscc(value) if value else None
 
     def clean_phone(self) -> str:
-        value = self.cleaned_data.get("phone") or ""
-        return normalize_phone(value) if value else ""
+        return _phone(self.cleaned_data.get("phone"))
 
 
 class AccountEditForm(VersionMixin, AccountForm):
@@ -149,12 +153,10 @@ class ContactForm(AccountRecordForm):
         )
 
     def clean_mobile(self) -> str:
-        value = self.cleaned_data.get("mobile") or ""
-        return normalize_phone(value) if value else ""
+        return _phone(self.cleaned_data.get("mobile"))
 
     def clean_phone(self) -> str:
-        value = self.cleaned_data.get("phone") or ""
-        return normalize_phone(value) if value else ""
+        return _phone(self.cleaned_data.get("phone"))
 
 
 class ContactEditForm(VersionMixin, ContactForm):

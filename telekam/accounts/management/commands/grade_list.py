@@ -11,7 +11,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from telekam.accounts import grading
 from telekam.accounts.models import KeyAccountList
 from telekam.core.errors import ApplicationError
-from telekam.org.models import Role, User
+from telekam.org.commands import command_actor
+from telekam.org.models import Role
 
 
 def _month(value: str) -> dt.date:
@@ -19,19 +20,6 @@ def _month(value: str) -> dt.date:
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise CommandError(f"月份格式应为 YYYY-MM：{value}")
     return dt.date(int(match.group(1)), int(match.group(2)), 1)
-
-
-def _actor(username: str | None, roles: tuple[str, ...]) -> User:
-    if username:
-        try:
-            return User.objects.get(username=username, is_active=True)
-        except User.DoesNotExist:
-            raise CommandError(f"没有名为 {username} 的有效用户。") from None
-    for role in roles:
-        user = User.objects.filter(role=role, is_active=True).order_by("pk").first()
-        if user is not None:
-            return user
-    raise CommandError("找不到可以执行此操作的用户，请用 --as 指定用户名。")
 
 
 class Command(BaseCommand):
@@ -55,7 +43,9 @@ class Command(BaseCommand):
         action: str = options["action"]
         try:
             if action == "generate":
-                actor = _actor(options["as_user"], (Role.DEPARTMENT_HEAD, Role.ANALYST, Role.ADMIN))
+                actor = command_actor(
+                    options["as_user"], roles=(Role.DEPARTMENT_HEAD, Role.ANALYST, Role.ADMIN)
+                )
                 key_list = grading.key_list_generate(
                     actor=actor, year=year, through=options["through"]
                 )
@@ -69,7 +59,7 @@ class Command(BaseCommand):
             elif action == "show":
                 self._show(self._list(year))
             else:
-                actor = _actor(options["as_user"], (Role.DEPARTMENT_HEAD,))
+                actor = command_actor(options["as_user"], roles=(Role.DEPARTMENT_HEAD,))
                 key_list = self._list(year)
                 grading.key_list_approve(
                     actor=actor, key_list=key_list, expected_version=key_list.version

@@ -10,21 +10,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from telekam.billing.errors import BillingImportInvalid
 from telekam.billing.services import billing_import
 from telekam.core.errors import ApplicationError
-from telekam.org.models import Role, User
-
-
-def default_actor(username: str | None, *, roles: tuple[str, ...]) -> User:
-    """The user named by --as, or the first active user with one of `roles` (in that order)."""
-    if username:
-        try:
-            return User.objects.get(username=username, is_active=True)
-        except User.DoesNotExist:
-            raise CommandError(f"没有名为 {username} 的有效用户。") from None
-    for role in roles:
-        user = User.objects.filter(role=role, is_active=True).order_by("pk").first()
-        if user is not None:
-            return user
-    raise CommandError("找不到可以执行此操作的用户，请用 --as 指定用户名。")
+from telekam.org.commands import command_actor
+from telekam.org.models import Role
 
 
 class Command(BaseCommand):
@@ -45,7 +32,7 @@ class Command(BaseCommand):
             content = path.read_bytes()
         except OSError as exc:
             raise CommandError(f"无法读取文件 {path}：{exc.strerror}") from exc
-        actor = default_actor(options["as_user"], roles=(Role.DEPARTMENT_HEAD, Role.ADMIN))
+        actor = command_actor(options["as_user"], roles=(Role.DEPARTMENT_HEAD, Role.ADMIN))
         try:
             result = billing_import(actor=actor, file_name=path.name, content=content)
         except BillingImportInvalid as exc:
