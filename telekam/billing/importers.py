@@ -116,6 +116,9 @@ class ParsedStatement:
     columns: dict[str, str]
     # non-blank data rows, good or bad
     data_rows: int = 0
+    # rows with a bad cell whose account or product code still read: (line, account, product),
+    # so an unknown code on such a row is reported in the same round
+    codes_only: list[tuple[int, str | None, str | None]] = dataclasses.field(default_factory=list)
     # a file-level error: no row could be read at all
     fatal: bool = False
 
@@ -368,6 +371,7 @@ def _parse_rows(rows: Iterator[Sequence[Any]], *, today: dt.date) -> ParsedState
     i_account, i_month, i_product, i_amount = (index[f] for f in FIELDS)
     width = max(index.values()) + 1
     parsed: list[StatementRow] = []
+    codes_only: list[tuple[int, str | None, str | None]] = []
     errors: list[RowError] = []
     data_rows = 0
     for line, cells in enumerate(rows, start=2):
@@ -424,10 +428,14 @@ def _parse_rows(rows: Iterator[Sequence[Any]], *, today: dt.date) -> ParsedState
                 ok = False
         if ok:
             parsed.append(StatementRow(line, values[0], values[1], values[2], values[3]))
+        elif values[0] is not None or values[2] is not None:
+            codes_only.append((line, values[0], values[2]))
     if data_rows == 0:
         errors.append(RowError(None, "", "", _("文件中没有账单数据。"), RowErrorCode.EMPTY))
         return ParsedStatement(rows=[], errors=errors, columns=names, fatal=True)
-    return ParsedStatement(rows=parsed, errors=errors, columns=names, data_rows=data_rows)
+    return ParsedStatement(
+        rows=parsed, errors=errors, columns=names, data_rows=data_rows, codes_only=codes_only
+    )
 
 
 def template_csv() -> bytes:

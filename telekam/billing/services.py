@@ -124,6 +124,40 @@ def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
         yield items[i : i + size]
 
 
+def _unknown_codes(
+    parsed: importers.ParsedStatement,
+    account_ids: dict[str, int],
+    product_ids: dict[str, int],
+    columns: dict[str, str],
+) -> list[importers.RowError]:
+    """An error for every account or product code the system does not know, on good rows
+    and on rows that have another bad cell alike."""
+    found: list[importers.RowError] = []
+    rows = [(r.line, r.account_code, r.product_code) for r in parsed.rows]
+    for line, account, product in rows + parsed.codes_only:
+        if account is not None and account not in account_ids:
+            found.append(
+                importers.RowError(
+                    line,
+                    columns[importers.ACCOUNT],
+                    account,
+                    _("客户编码“%(code)s”不存在。") % {"code": account},
+                    RowErrorCode.UNKNOWN_ACCOUNT,
+                )
+            )
+        if product is not None and product.lower() not in product_ids:
+            found.append(
+                importers.RowError(
+                    line,
+                    columns[importers.PRODUCT],
+                    product,
+                    _("产品编码“%(code)s”不存在。") % {"code": product},
+                    RowErrorCode.UNKNOWN_PRODUCT,
+                )
+            )
+    return found
+
+
 def billing_import(*, actor: User, file_name: str, content: bytes) -> BillingImport:
     """Import a billing statement (CSV or .xlsx) for all accounts.
 
@@ -147,33 +181,16 @@ def billing_import(*, actor: User, file_name: str, content: bytes) -> BillingImp
     errors = list(parsed.errors)
     columns = parsed.columns
 
-    account_ids = _account_ids({r.account_code for r in parsed.rows})
+    account_ids = _account_ids(
+        {r.account_code for r in parsed.rows} | {a for _l, a, _p in parsed.codes_only if a}
+    )
     product_ids = {code.lower(): pk for pk, code in Product.objects.values_list("pk", "code")}
+    errors.extend(_unknown_codes(parsed, account_ids, product_ids, columns))
     amounts: dict[tuple[int, dt.date, int], Decimal] = {}
     month_totals: dict[tuple[int, dt.date], Decimal] = {}
     for row in parsed.rows:
         account_id = account_ids.get(row.account_code)
         product_id = product_ids.get(row.product_code.lower())
-        if account_id is None:
-            errors.append(
-                importers.RowError(
-                    row.line,
-                    columns[importers.ACCOUNT],
-                    row.account_code,
-                    _("客户编码“%(code)s”不存在。") % {"code": row.account_code},
-                    RowErrorCode.UNKNOWN_ACCOUNT,
-                )
-            )
-        if product_id is None:
-            errors.append(
-                importers.RowError(
-                    row.line,
-                    columns[importers.PRODUCT],
-                    row.product_code,
-                    _("产品编码“%(code)s”不存在。") % {"code": row.product_code},
-                    RowErrorCode.UNKNOWN_PRODUCT,
-                )
-            )
         if account_id is None or product_id is None:
             continue
         key = (account_id, row.month, product_id)

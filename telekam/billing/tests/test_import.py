@@ -326,3 +326,21 @@ def test_query_count_does_not_grow_with_rows_of_known_accounts(
     with django_assert_max_num_queries(40):
         billing_import(actor=analyst, file_name="s.csv", content=csv_bytes(rows))
     assert BillingLine.objects.count() == 160
+
+
+def test_a_row_with_a_bad_cell_and_an_unknown_code_reports_both(analyst, accounts):
+    before = state()
+    rows = [
+        *GOOD,
+        ["KA404", "2026-09", "no_such_product", "abc"],
+        ["KA1", "bad-month", "ip_vpn", "1"],
+    ]
+    with pytest.raises(BillingImportInvalid) as info:
+        billing_import(actor=analyst, file_name="s.csv", content=csv_bytes(rows))
+    assert [(e["line"], e["code"]) for e in info.value.details] == [
+        (6, "bad_amount"),
+        (6, "unknown_account"),
+        (6, "unknown_product"),
+        (7, "bad_month"),
+    ]
+    assert state() == before
