@@ -70,3 +70,55 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.summary}"
+
+
+class CalendarSource(models.TextChoices):
+    LIBRARY = "library", _("节假日库")
+    NOTICE = "notice", _("国务院通知（人工录入）")
+
+
+class CalendarYear(models.Model):
+    """A year whose statutory holidays and make-up working days are known.
+
+    A date in a year that is not here is counted on plain weekends and flagged provisional.
+    """
+
+    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    source = models.CharField(_("来源"), max_length=16, choices=CalendarSource.choices)
+    notice = models.CharField(_("通知文号"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("工作日历年度")
+        verbose_name_plural = _("工作日历年度")
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """An exception to the Monday-to-Friday week: a statutory holiday on a weekday, or a
+    weekend day that is a working day by decree (调休)."""
+
+    day = models.DateField(_("日期"), unique=True)
+    is_working_day = models.BooleanField(_("工作日"))
+    name = models.CharField(_("说明"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("节假日/调休")
+        verbose_name_plural = _("节假日/调休")
+        ordering = ["day"]
+        constraints = [
+            # Only exceptions are stored: a weekday is a working day unless a holiday, a
+            # weekend day a rest day unless a make-up working day.
+            models.CheckConstraint(
+                name="calendarday_is_an_exception",
+                condition=(
+                    models.Q(is_working_day=False, day__week_day__in=[2, 3, 4, 5, 6])
+                    | models.Q(is_working_day=True, day__week_day__in=[1, 7])
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.name}"
