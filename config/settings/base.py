@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "telekam.catalog",
     "telekam.accounts",
     "telekam.billing",
+    "telekam.service",
     "telekam.demo",
 ]
 
