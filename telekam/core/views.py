@@ -1,8 +1,23 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
+
+from telekam.core import calendar_admin
+from telekam.core.forms import submit
+from telekam.core.http import AuthedHttpRequest
+from telekam.core.models import CalendarDay, CalendarYear
+from telekam.org.models import Role
 
 
 @require_GET
@@ -16,3 +31,70 @@ def home(request: HttpRequest) -> HttpResponse:
 def healthz(request: HttpRequest) -> HttpResponse:
     """A small fixed page: load balancers' health check, and the benchmark's floor."""
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+class CalendarYearForm(forms.Form):
+    year = forms.IntegerField(label=gettext_lazy("年度"), min_value=2000, max_value=2100)
+    notice = forms.CharField(label=gettext_lazy("通知文号"), max_length=120, required=False)
+    holidays = forms.CharField(
+        label=gettext_lazy("放假日期"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        required=False,
+        help_text=gettext_lazy("每行一个日期或区间，如：2027-02-16..2027-02-22 春节"),
+    )
+    workdays = forms.CharField(
+        label=gettext_lazy("调休上班日"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text=gettext_lazy("每行一个周末日期，如：2027-02-13 春节调休"),
+    )
+
+
+@login_required
+def calendar_years(request: AuthedHttpRequest) -> HttpResponse:
+    """The administrator enters each year's State Council holiday notice."""
+    if request.user.role != Role.ADMIN:
+        raise DjangoPermissionDenied
+    form = CalendarYearForm(
+        request.POST or None, initial=_calendar_initial(request.GET.get("year"))
+    )
+
+    def action(data: dict[str, Any]) -> None:
+        calendar_admin.calendar_year_set(
+            actor=request.user,
+            year=data["year"],
+            notice=data["notice"],
+            holidays=calendar_admin.parse_days(data["holidays"], field="holidays"),
+            workdays=calendar_admin.parse_days(data["workdays"], field="workdays"),
+        )
+
+    if request.method == "POST" and submit(form, action):
+        messages.success(request, _("工作日历已保存。"))
+        return redirect("calendar")
+    years = CalendarYear.objects.order_by("-year")
+    counts = {
+        row["day__year"]: row
+        for row in CalendarDay.objects.values("day__year").annotate(
+            off=Count("pk", filter=Q(is_working_day=False)),
+            on=Count("pk", filter=Q(is_working_day=True)),
+        )
+    }
+    return render(
+        request,
+        "core/calendar.html",
+        {"form": form, "years": [(y, counts.get(y.year, {})) for y in years]},
+    )
+
+
+def _calendar_initial(year: str | None) -> dict[str, Any]:
+    if not (year and year.isdigit()):
+        return {}
+    number = int(year)
+    record = CalendarYear.objects.filter(year=number).first()
+    days = CalendarDay.objects.filter(day__year=number).order_by("day")
+    return {
+        "year": number,
+        "notice": record.notice if record else "",
+        "holidays": "\n".join(f"{d.day} {d.name}" for d in days if not d.is_working_day),
+        "workdays": "\n".join(f"{d.day} {d.name}" for d in days if d.is_working_day),
+    }

@@ -24,8 +24,9 @@ from telekam.accounts.forms import (
     ParentForm,
 )
 from telekam.accounts.models import Account, GradeBand
-from telekam.accounts.views.common import editable_account, form_page, submit
+from telekam.accounts.views.common import editable_account, form_page
 from telekam.core.errors import ApplicationError, ValidationFailed
+from telekam.core.forms import submit
 from telekam.core.http import AuthedHttpRequest
 from telekam.org.models import Role, User
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -12,31 +11,7 @@ from django.shortcuts import render
 
 from telekam.accounts import access, selectors
 from telekam.accounts.models import Account
-from telekam.core.errors import ApplicationError, ValidationFailed
 from telekam.core.http import AuthedHttpRequest
-
-
-def attach_error(form: forms.BaseForm, error: ApplicationError) -> None:
-    if isinstance(error, ValidationFailed):
-        for field, messages in error.errors.items():
-            target = field if field in form.fields else None
-            for message in messages:
-                form.add_error(target, message)
-        return
-    form.add_error(error.field if error.field in form.fields else None, error.message)
-
-
-def submit(form: forms.BaseForm, action: Callable[[dict[str, Any]], Any]) -> bool:
-    """Validate `form`; on success run `action(data)` (a service call). True when written."""
-    if not form.is_valid():
-        return False
-    data = dict(form.cleaned_data)
-    try:
-        action(data)
-    except ApplicationError as error:
-        attach_error(form, error)
-        return False
-    return True
 
 
 def form_page(

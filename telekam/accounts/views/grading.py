@@ -27,10 +27,11 @@ from telekam.accounts.models import (
     KeyAccountListEntry,
     Segment,
 )
-from telekam.accounts.views.common import form_page, submit
+from telekam.accounts.views.common import form_page
 from telekam.billing import selectors as billing_selectors
 from telekam.core import clock
 from telekam.core.errors import ApplicationError
+from telekam.core.forms import submit
 from telekam.core.http import AuthedHttpRequest
 from telekam.org.models import IndustryGroup
 

@@ -36,7 +36,8 @@ from telekam.accounts.models import (
     Site,
     VirtualTeamMember,
 )
-from telekam.accounts.views.common import editable_account, form_page, submit
+from telekam.accounts.views.common import editable_account, form_page
+from telekam.core.forms import submit
 from telekam.core.http import AuthedHttpRequest
 
 
