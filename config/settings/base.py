@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",
+    "huey.contrib.djhuey",
     "telekam.core",
     "telekam.org",
     "telekam.catalog",
@@ -169,6 +170,31 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
 EMAIL_BACKEND = env("TELEKAM_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env("TELEKAM_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env("TELEKAM_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("TELEKAM_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env("TELEKAM_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("TELEKAM_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = env("TELEKAM_EMAIL_FROM", "telekam@localhost")
+# Where the product is reached from a mail client (links in notification e-mails).
+TELEKAM_BASE_URL = env("TELEKAM_BASE_URL", "http://127.0.0.1:8000")
+
+# The job runner (huey). Embedded default: a SQLite file next to the database, consumed by
+# `telekam run_huey` (scripts/start starts it). In production set TELEKAM_JOBS_URL to a
+# Redis URL (redis://host:6379/0) and run the same consumer on any number of machines.
+TELEKAM_JOBS_URL = env("TELEKAM_JOBS_URL", "")
+HUEY: dict[str, Any] = {
+    "name": "telekam",
+    "immediate": False,
+    "utc": True,
+    "consumer": {"workers": 2, "worker_type": "thread", "periodic": True},
+}
+if TELEKAM_JOBS_URL.startswith(("redis://", "rediss://")):
+    HUEY |= {"huey_class": "huey.RedisHuey", "url": TELEKAM_JOBS_URL}
+elif TELEKAM_JOBS_URL:
+    raise ImproperlyConfigured("TELEKAM_JOBS_URL must be a redis:// URL (or unset for SQLite)")
+else:
+    HUEY |= {"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "jobs.sqlite3")}
 
 LOGGING = {
     "version": 1,

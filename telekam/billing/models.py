@@ -60,3 +60,32 @@ class BillingLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.month:%Y-%m} {self.product_id} {self.amount}"
+
+
+class BillingCredit(models.Model):
+    """A credit on an account's bill (账务减免), e.g. a settled compensation form. The billing
+    system reads these for the month given; the reference ties each to its source."""
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="billing_credits"
+    )
+    month = models.DateField(_("冲减账期"))
+    amount = models.DecimalField(_("减免金额（元）"), max_digits=14, decimal_places=2)
+    reason = models.CharField(_("事由"), max_length=200)
+    reference = models.CharField(_("来源单号"), max_length=40, unique=True)
+    created_at = models.DateTimeField(_("登记时间"), default=clock.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("账务减免")
+        verbose_name_plural = _("账务减免")
+        ordering = ["-month", "-id"]
+        constraints = [
+            models.CheckConstraint(name="credit_positive", condition=models.Q(amount__gt=0)),
+            models.CheckConstraint(name="credit_month_first_day", condition=models.Q(month__day=1)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.amount}"

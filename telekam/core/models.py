@@ -122,3 +122,53 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.name}"
+
+
+class Sequence(models.Model):
+    """A named counter for human-readable numbers (request, order and form numbers).
+
+    `telekam.core.services.sequence_next` increments it inside the caller's transaction, so
+    two agents opening requests at once never get the same number.
+    """
+
+    name = models.CharField(_("名称"), max_length=40, unique=True)
+    value = models.PositiveIntegerField(_("当前值"), default=0)
+
+    class Meta:
+        verbose_name = _("编号序列")
+        verbose_name_plural = _("编号序列")
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"
+
+
+class Notification(models.Model):
+    """An in-app message to one user (a deadline about to be missed, a follow-up to lead).
+
+    `key` makes writers idempotent: the same warning about the same thing is stored once
+    per user however often the job that raises it runs.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("接收人"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    key = models.CharField(_("去重键"), max_length=120)
+    created_at = models.DateTimeField(_("时间"), default=clock.now)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.CharField(_("内容"), max_length=1000, blank=True)
+    url = models.CharField(_("链接"), max_length=300, blank=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    emailed = models.BooleanField(_("已发邮件"), default=False)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="notification_once")]
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="notif_inbox")]
+
+    def __str__(self) -> str:
+        return self.title

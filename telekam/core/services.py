@@ -7,13 +7,16 @@ import decimal
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar, cast
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.core.mail import send_mail
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from telekam.core import clock
 from telekam.core.errors import Conflict, ValidationFailed
-from telekam.core.models import AuditAction, AuditEntry, VersionedModel
+from telekam.core.models import AuditAction, AuditEntry, Notification, Sequence, VersionedModel
 
 M = TypeVar("M", bound=VersionedModel)
 
@@ -105,3 +108,54 @@ def versioned_update(instance: M, *, expected_version: int, fields: Iterable[str
     instance.version = expected_version + 1
     instance.updated_at = now
     return instance
+
+
+def sequence_next(*, name: str) -> int:
+    """The next value of the counter `name` (1 for a new counter), taken inside the caller's
+    transaction: the row stays locked until it commits, so concurrent callers queue up."""
+    with transaction.atomic():
+        updated = Sequence.objects.filter(name=name).update(value=F("value") + 1)
+        if not updated:
+            try:
+                with transaction.atomic():
+                    Sequence.objects.create(name=name, value=1)
+                return 1
+            except IntegrityError:  # created by someone else meanwhile
+                Sequence.objects.filter(name=name).update(value=F("value") + 1)
+        return Sequence.objects.get(name=name).value
+
+
+def notification_send(
+    *, user: Any, key: str, title: str, body: str = "", url: str = ""
+) -> Notification | None:
+    """Tell `user` something once: a second call with the same `key` does nothing and
+    returns None. The e-mail (through Django's mail settings, when the user has an address)
+    leaves after the transaction commits."""
+    if user is None or not user.is_active:
+        return None
+    with transaction.atomic():
+        if Notification.objects.filter(user=user, key=key).exists():
+            return None
+        try:
+            with transaction.atomic():
+                note = Notification.objects.create(
+                    user=user, key=key[:120], title=title[:200], body=body[:1000], url=url[:300]
+                )
+        except IntegrityError:
+            return None
+    if user.email:
+        transaction.on_commit(lambda: _notification_mail(note.pk))
+    return note
+
+
+def _notification_mail(pk: int) -> None:
+    note = Notification.objects.select_related("user").get(pk=pk)
+    link = f"{settings.TELEKAM_BASE_URL.rstrip('/')}{note.url}" if note.url else ""
+    send_mail(
+        subject=f"[TeleKAM] {note.title}",
+        message="\n\n".join(part for part in (note.body, link) if part),
+        from_email=None,
+        recipient_list=[note.user.email],
+        fail_silently=False,
+    )
+    Notification.objects.filter(pk=pk).update(emailed=True)
