@@ -1,17 +1,20 @@
-"""Reads of the service desk: what the SLA promises and what a late activation costs."""
+"""What the provisioning SLA promises, what a late activation costs, and where each order
+stands against it today."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import enum
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
-from telekam.core.calendar import working_calendar
+from telekam.core.calendar import WorkingCalendar, working_calendar
 from telekam.core.errors import ApplicationError
 from telekam.service.errors import ServiceErrorCode
-from telekam.service.models import ProvisioningPolicy, SlaClass
+from telekam.service.models import OrderStatus, ProvisioningOrder, ProvisioningPolicy, SlaClass
 
 CENT = Decimal("0.01")
 
@@ -124,5 +127,89 @@ def sla_check(
         working_days_late=days_late,
         one_time_fee=one_time_fee,
         compensation=compensation,
+        capped=capped,
+    )
+
+
+class Standing(enum.StrEnum):
+    ON_TRACK = "on_track"  # open, deadline more than DUE_SOON working days away
+    DUE_SOON = "due_soon"  # open, deadline within DUE_SOON working days
+    LATE = "late"  # open, deadline passed
+    ON_TIME = "on_time"  # activated on or before the deadline
+    ACTIVATED_LATE = "activated_late"
+    CANCELLED = "cancelled"
+
+
+DUE_SOON = 2
+
+
+@dataclasses.dataclass(frozen=True)
+class OrderStanding:
+    """Where an order stands against its SLA today: the deadline, the working days left
+    (open, not yet due) or late (counted up to today for an open order, up to the activation
+    day for an activated one) and the compensation owed so far (rate x days late x fee,
+    capped at the fee)."""
+
+    order_id: int
+    deadline: dt.date
+    provisional: bool
+    state: Standing
+    working_days_left: int | None
+    working_days_late: int
+    compensation: Decimal
+    capped: bool
+
+    @property
+    def is_late(self) -> bool:
+        return self.working_days_late > 0
+
+
+def orders_standing(
+    *, orders: Iterable[ProvisioningOrder], today: dt.date
+) -> dict[int, OrderStanding]:
+    """The standing of each order, keyed by id: the calendar is read once (two queries)
+    for the whole batch, whatever its size."""
+    orders = list(orders)
+    if not orders:
+        return {}
+    first = min(o.accepted_on for o in orders)
+    last = max([today, *(o.deadline for o in orders), *(o.activated_on or today for o in orders)])
+    calendar = working_calendar(start=first, end=last)
+    return {o.pk: _standing(o, today, calendar) for o in orders}
+
+
+def order_standing(*, order: ProvisioningOrder, today: dt.date) -> OrderStanding:
+    return orders_standing(orders=[order], today=today)[order.pk]
+
+
+def _standing(order: ProvisioningOrder, today: dt.date, calendar: WorkingCalendar) -> OrderStanding:
+    provisional = order.deadline_provisional
+    left: int | None = None
+    late_days = 0
+    if order.status == OrderStatus.CANCELLED:
+        state = Standing.CANCELLED
+    elif order.status == OrderStatus.ACTIVATED and order.activated_on is not None:
+        counted = calendar.working_days_after(order.deadline, order.activated_on)
+        late_days, provisional = counted.days, provisional or counted.provisional
+        state = Standing.ACTIVATED_LATE if late_days else Standing.ON_TIME
+    elif today <= order.deadline:
+        counted = calendar.working_days_after(today, order.deadline)
+        left, provisional = counted.days, provisional or counted.provisional
+        state = Standing.DUE_SOON if left <= DUE_SOON else Standing.ON_TRACK
+    else:
+        counted = calendar.working_days_after(order.deadline, today)
+        late_days, provisional = counted.days, provisional or counted.provisional
+        state = Standing.LATE
+    amount, capped = compensation_for(
+        rate=order.compensation_rate, days_late=late_days, fee=order.one_time_fee
+    )
+    return OrderStanding(
+        order_id=order.pk,
+        deadline=order.deadline,
+        provisional=provisional,
+        state=state,
+        working_days_left=left,
+        working_days_late=late_days,
+        compensation=amount,
         capped=capped,
     )
