@@ -5,5 +5,6 @@ urlpatterns = [
     path("", include("telekam.org.urls")),
     path("accounts/", include("telekam.accounts.urls")),
     path("billing/", include("telekam.billing.urls")),
+    path("service/", include("telekam.service.urls")),
     path("api/v1/", include("config.api_urls")),
 ]

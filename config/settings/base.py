@@ -205,3 +205,6 @@ LOGGING = {
 
 # Page size of list pages and list API calls.
 TELEKAM_PAGE_SIZE = 25
+
+# The fault hotline printed on delivery packages and warranty cards.
+TELEKAM_FAULT_HOTLINE = env("TELEKAM_FAULT_HOTLINE", "10000")

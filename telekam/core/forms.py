@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from telekam.core.errors import ApplicationError, ValidationFailed
+from telekam.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 
 
 def attach_error(form: forms.BaseForm, error: ApplicationError) -> None:
@@ -21,12 +21,15 @@ def attach_error(form: forms.BaseForm, error: ApplicationError) -> None:
 
 
 def submit(form: forms.BaseForm, action: Callable[[dict[str, Any]], Any]) -> bool:
-    """Validate `form`; on success run `action(data)` (a service call). True when written."""
+    """Validate `form`; on success run `action(data)` (a service call). True when written.
+    A business-rule error becomes a form error; a refusal stays a 403/404."""
     if not form.is_valid():
         return False
     data = dict(form.cleaned_data)
     try:
         action(data)
+    except (PermissionDenied, NotFound):
+        raise  # a 403/404 page, not a form error
     except ApplicationError as error:
         attach_error(form, error)
         return False

@@ -65,7 +65,7 @@ MISS_FILL = colors.HexColor("#fee2e2")
 # --- the SLA report's shape (built by the SLA report selector; read by duck typing) -------
 
 
-class SlaCircuitRow(Protocol):
+class CircuitRowLike(Protocol):
     @property
     def service(self) -> ServiceInUse: ...
     @property
@@ -88,7 +88,7 @@ class SlaCircuitRow(Protocol):
     def credit(self) -> Decimal: ...
 
 
-class SlaOrderRow(Protocol):
+class OrderRowLike(Protocol):
     @property
     def order(self) -> ProvisioningOrder: ...
     @property
@@ -99,15 +99,15 @@ class SlaOrderRow(Protocol):
     def compensation(self) -> Decimal | None: ...
 
 
-class SlaReport(Protocol):
+class SlaReportLike(Protocol):
     @property
     def account(self) -> Account: ...
     @property
     def month(self) -> dt.date: ...
     @property
-    def circuits(self) -> Sequence[SlaCircuitRow]: ...
+    def circuits(self) -> Sequence[CircuitRowLike]: ...
     @property
-    def orders(self) -> Sequence[SlaOrderRow]: ...
+    def orders(self) -> Sequence[OrderRowLike]: ...
     @property
     def faults_count(self) -> int: ...
     @property
@@ -201,7 +201,7 @@ def _styles() -> dict[str, ParagraphStyle]:
         "cell": derive("cell", fontSize=8.5, leading=11.5),
         "cell_right": derive("cell_right", fontSize=8.5, leading=11.5, alignment=TA_RIGHT),
         "label": derive("label", fontSize=8.5, leading=11.5, textColor=MUTED),
-        "note": derive("note", fontSize=8.5, leading=12.5, textColor=MUTED),
+        "note": derive("note", fontSize=8.5, leading=12.5, textColor=MUTED, spaceBefore=2),
         "right": derive("right", alignment=TA_RIGHT),
         "hotline": derive(
             "hotline", fontSize=24, leading=32, alignment=TA_CENTER, textColor=ACCENT
@@ -272,25 +272,35 @@ def _grid(
 
 
 def _signature_block(parties: Sequence[str]) -> Table:
-    """One column per party: its name, a line to sign on, a date line."""
-    width = FRAME_WIDTH / len(parties)
-    date_line = _("日期：      年    月    日")
+    """One column per party: its name, then a line to sign on and a line for the date."""
+    gap = 10 * mm
+    width = (FRAME_WIDTH - gap * (len(parties) - 1)) / len(parties)
+    columns = [c for i in range(len(parties)) for c in ((width,) if i == 0 else (gap, width))]
+    sign, date = _("签字（盖章）："), _("日期：")
+
+    def spread(cells: list[Paragraph]) -> list[Paragraph | str]:
+        row: list[Paragraph | str] = []
+        for i, cell in enumerate(cells):
+            row += [cell] if i == 0 else ["", cell]
+        return row
+
     rows = [
-        [_para(party) for party in parties],
-        [_para(_("签字（盖章）："), "label") for _party in parties],
-        [_para(date_line, "label") for _party in parties],
+        spread([_para(party) for party in parties]),
+        spread([_para(sign, "label") for _party in parties]),
+        spread([_para(date, "label") for _party in parties]),
     ]
-    table = Table(rows, colWidths=[width] * len(parties), rowHeights=[18, 40, 18])
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 1), (-1, 1), "TOP"),
-                ("LINEBELOW", (0, 1), (-1, 1), 0.6, INK),
-                ("LEFTPADDING", (0, 0), (-1, -1), 6),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 14),
-            ]
-        )
-    )
+    table = Table(rows, colWidths=columns, rowHeights=[20, 44, 28])
+    style: list[tuple[Any, ...]] = [
+        ("VALIGN", (0, 1), (-1, -1), "BOTTOM"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+    ]
+    for col in range(0, len(columns), 2):
+        style += [
+            ("LINEBELOW", (col, 1), (col, 1), 0.6, INK),
+            ("LINEBELOW", (col, 2), (col, 2), 0.6, INK),
+        ]
+    table.setStyle(TableStyle(style))
     return table
 
 
@@ -315,7 +325,18 @@ def _render(title: str, story: list[Flowable]) -> bytes:
     return buffer.getvalue()
 
 
+def _fit(text: str, font: str, size: float, width: float) -> str:
+    if pdfmetrics.stringWidth(text, font, size) <= width:
+        return text
+    while text and pdfmetrics.stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text + "…"
+
+
 def _page_decorator(title: str, page_label: str, font: str) -> Callable[[Canvas, Any], None]:
+    # the title shares the line with the brand: cut it short rather than run into it
+    shown_title = _fit(title, font, 9.5, FRAME_WIDTH - 30 * mm)
+
     def draw(canvas: Canvas, doc: Any) -> None:
         canvas.saveState()
         top = PAGE_HEIGHT - 14 * mm
@@ -324,7 +345,7 @@ def _page_decorator(title: str, page_label: str, font: str) -> Callable[[Canvas,
         canvas.drawString(MARGIN_X, top, BRAND)
         canvas.setFillColor(INK)
         canvas.setFont(font, 9.5)
-        canvas.drawRightString(PAGE_WIDTH - MARGIN_X, top, title)
+        canvas.drawRightString(PAGE_WIDTH - MARGIN_X, top, shown_title)
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.6)
         canvas.line(MARGIN_X, top - 2.5 * mm, PAGE_WIDTH - MARGIN_X, top - 2.5 * mm)
@@ -506,7 +527,7 @@ def _delivery_list(*, account: Account, services: Sequence[ServiceInUse]) -> lis
         ]
         for s in services
     ]
-    widths = [x * mm for x in (28, 26, 18, 33, 33, 19, 13)]
+    widths = [x * mm for x in (28, 24, 18, 31, 31, 20, 18)]
     widths[-1] = FRAME_WIDTH - sum(widths[:-1])
     story: list[Flowable] = [
         _para(_("交付清单"), "title"),
@@ -629,16 +650,16 @@ def sla_report_pdf(*, report: Any) -> bytes:
     """The monthly SLA report of one account: summary, availability of each circuit and
     the provisioning orders due in the month.
 
-    `report` is read by duck typing against `SlaReport`; its services and orders must come
+    `report` is read by duck typing against `SlaReportLike`; its services and orders must come
     with their products loaded.
     """
-    data: SlaReport = report
+    data: SlaReportLike = report
     account = data.account
     month = _month_label(data.month)
     title = _("%(account)s %(month)s SLA 服务月报") % {"account": account.name, "month": month}
     story: list[Flowable] = [
         _para(_("SLA 服务月报"), "title"),
-        _para(f"{account.name} · {month}", "subtitle"),
+        _para(f"{account.name}\u3000{month}", "subtitle"),
         Spacer(1, 4 * mm),
         _heading(_("概况")),
         _sla_summary(data, month),
@@ -650,7 +671,7 @@ def sla_report_pdf(*, report: Any) -> bytes:
     return _render(title, story)
 
 
-def _sla_summary(data: SlaReport, month: str) -> Table:
+def _sla_summary(data: SlaReportLike, month: str) -> Table:
     met = sum(1 for c in data.circuits if c.met)
     if data.orders_due:
         rate = (Decimal(data.orders_on_time) * 100 / data.orders_due).quantize(Decimal("0.1"))
@@ -674,7 +695,7 @@ def _sla_summary(data: SlaReport, month: str) -> Table:
     )
 
 
-def _sla_circuits(circuits: Sequence[SlaCircuitRow]) -> list[Flowable]:
+def _sla_circuits(circuits: Sequence[CircuitRowLike]) -> list[Flowable]:
     if not circuits:
         return [_para(_("本月无在用电路。"))]
     header = [
@@ -702,16 +723,19 @@ def _sla_circuits(circuits: Sequence[SlaCircuitRow]) -> list[Flowable]:
         ]
         for c in circuits
     ]
-    widths = [x * mm for x in (27, 25, 15, 16, 18, 18, 16, 11, 0)]
+    widths = [x * mm for x in (27, 22, 17, 16, 18, 18, 16, 11, 0)]
     widths[-1] = FRAME_WIDTH - sum(widths[:-1])
     missed = [i for i, c in enumerate(circuits) if not c.met]
     return [
         _grid(header, rows, widths, right=[3, 4, 5, 6, 8], marked=missed),
-        _para(_("可用率 =（当月分钟数 − 中断分钟数 + 客户原因停钟分钟数）÷ 当月分钟数。"), "note"),
+        _para(
+            _("可用率 =（当月在网分钟数 - 中断分钟数 + 客户原因停钟分钟数）÷ 当月在网分钟数。"),
+            "note",
+        ),
     ]
 
 
-def _sla_orders(orders: Sequence[SlaOrderRow]) -> list[Flowable]:
+def _sla_orders(orders: Sequence[OrderRowLike]) -> list[Flowable]:
     if not orders:
         return [_para(_("本月无到期开通工单。"))]
     header = [
@@ -741,7 +765,7 @@ def _sla_orders(orders: Sequence[SlaOrderRow]) -> list[Flowable]:
                 money(row.compensation),
             ]
         )
-    widths = [x * mm for x in (27, 27, 20, 20, 20, 16, 16, 0)]
+    widths = [x * mm for x in (27, 22, 19, 19, 19, 17, 19, 0)]
     widths[-1] = FRAME_WIDTH - sum(widths[:-1])
     late_rows = [i for i, row in enumerate(orders) if row.on_time is False]
     return [_grid(header, rows, widths, right=[6, 7], marked=late_rows)]

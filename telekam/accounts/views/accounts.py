@@ -107,6 +107,11 @@ def account_tab(request: AuthedHttpRequest, pk: int, tab: str) -> HttpResponse:
     if tab == "billing":
         file = selectors.account_file(user=request.user, pk=pk)
         extra = billing_context(user=request.user, account=file.account)
+    elif tab == "service":
+        from telekam.service.views.desk import account_service_context
+
+        file = selectors.account_file(user=request.user, pk=pk)
+        extra = account_service_context(user=request.user, account=file.account)
     elif tab in selectors.ACCOUNT_TABS:
         file = selectors.account_file(user=request.user, pk=pk, tab=tab)
         extra = {}

@@ -160,3 +160,12 @@ def display(instance: Any, field_name: str) -> str:
 def _choice_labels(field: Any, language: str) -> dict[Any, str]:
     """Read-only by convention: the same dict serves every call for this field/language."""
     return {k: str(v) for k, v in field.flatchoices}
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    """`mapping[key]` in a template, None when absent."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None

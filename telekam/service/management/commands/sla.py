@@ -1,4 +1,6 @@
-"""`telekam sla check`: the SLA quick question from the command line, answered as JSON."""
+"""`telekam sla check`: the SLA quick question from the command line, answered as JSON.
+`telekam sla sweep`: run the desk's scheduled sweep once now (what the job runner does
+every ten minutes); prints what it did as JSON."""
 
 from __future__ import annotations
 
@@ -45,8 +47,15 @@ class Command(BaseCommand):
         check.add_argument("--accepted", required=True, help="YYYY-MM-DD (not counted)")
         check.add_argument("--activated", help="YYYY-MM-DD")
         check.add_argument("--one-time-fee", dest="fee", help="one-time fee in yuan")
+        sub.add_parser("sweep", help="check deadlines, open callbacks, warn owners (idempotent)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "sweep":
+            from telekam.core import clock
+            from telekam.service.jobs import sla_sweep
+
+            self.stdout.write(json.dumps(sla_sweep(now=clock.now()).as_dict()))
+            return
         try:
             answer = sla_check(
                 product=options["product"],
