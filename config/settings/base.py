@@ -175,6 +175,7 @@ EMAIL_PORT = int(env("TELEKAM_EMAIL_PORT", "25"))
 EMAIL_HOST_USER = env("TELEKAM_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = env("TELEKAM_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("TELEKAM_EMAIL_TLS", False)
+EMAIL_TIMEOUT = int(env("TELEKAM_EMAIL_TIMEOUT", "20"))
 DEFAULT_FROM_EMAIL = env("TELEKAM_EMAIL_FROM", "telekam@localhost")
 # Where the product is reached from a mail client (links in notification e-mails).
 TELEKAM_BASE_URL = env("TELEKAM_BASE_URL", "http://127.0.0.1:8000")
@@ -201,6 +202,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("TELEKAM_LOG_LEVEL", "WARNING")},
+    # the job runner logs through its own handler
+    "loggers": {"huey": {"propagate": False}},
 }
 
 # Page size of list pages and list API calls.

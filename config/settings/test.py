@@ -17,5 +17,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-# Jobs run in-process unless a test starts a real consumer (telekam/service/tests/test_jobs.py).
+# Jobs run in-process unless a test starts a real consumer (telekam/core/tests/test_jobs.py).
 HUEY = {"name": "telekam-test", "huey_class": "huey.MemoryHuey", "immediate": True}

@@ -3,6 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from telekam.core.models import Notification
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -12,4 +15,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {}
     from telekam.accounts import access
 
-    return {"nav": access.navigation_for(user)}
+    return {
+        "nav": access.navigation_for(user),
+        # One COUNT query, run only when a template shows it (the bell in base.html), so
+        # htmx fragments rendered with the same context do not pay for it.
+        "unread_notifications": SimpleLazyObject(
+            lambda: Notification.objects.filter(user=user, read_at__isnull=True).count()
+        ),
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import logging
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar, cast
 
@@ -15,10 +16,12 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from telekam.core import clock
-from telekam.core.errors import Conflict, ValidationFailed
+from telekam.core.errors import Conflict, NotFound, ValidationFailed
 from telekam.core.models import AuditAction, AuditEntry, Notification, Sequence, VersionedModel
 
 M = TypeVar("M", bound=VersionedModel)
+
+logger = logging.getLogger(__name__)
 
 
 def _plain(value: Any) -> Any:
@@ -148,14 +151,64 @@ def notification_send(
     return note
 
 
-def _notification_mail(pk: int) -> None:
+def _notification_mail(pk: int) -> bool:
+    """E-mail notification `pk` to its user; True when this call sent it.
+
+    The row is claimed first (`emailed` set only if still False), so the on-commit mail and
+    the retry job, or two consumers running the job at once, never both send it. A mail
+    server that refuses or cannot be reached releases the claim and logs a warning: the
+    notification stays `emailed=False` for `notification_mail_pending` to retry.
+    """
+    if not Notification.objects.filter(pk=pk, emailed=False).update(emailed=True):
+        return False  # sent already (or by someone else right now), or deleted
     note = Notification.objects.select_related("user").get(pk=pk)
     link = f"{settings.TELEKAM_BASE_URL.rstrip('/')}{note.url}" if note.url else ""
-    send_mail(
-        subject=f"[TeleKAM] {note.title}",
-        message="\n\n".join(part for part in (note.body, link) if part),
-        from_email=None,
-        recipient_list=[note.user.email],
-        fail_silently=False,
+    try:
+        send_mail(
+            subject=f"[TeleKAM] {note.title}",
+            message="\n\n".join(part for part in (note.body, link) if part),
+            from_email=None,
+            recipient_list=[note.user.email],
+            fail_silently=False,
+        )
+    except OSError as exc:  # smtplib.SMTPException is an OSError, as are socket errors
+        Notification.objects.filter(pk=pk).update(emailed=False)
+        logger.warning("Notification %s: e-mail to user %s failed: %r", pk, note.user_id, exc)
+        return False
+    return True
+
+
+# A notification whose mail has not gone out after this long is left to the in-app inbox.
+NOTIFICATION_MAIL_RETRY_WINDOW = dt.timedelta(days=2)
+
+
+def notification_mail_pending(*, now: dt.datetime) -> int:
+    """E-mail the notifications whose mail has not gone out (the mail server failed when
+    they were created), for users with an address, created within the retry window before
+    `now`; returns how many were sent. Re-running sends nothing twice.
+
+    Not one transaction on purpose: each sent mail is recorded as soon as it leaves, so a
+    crash half way does not send the first ones again.
+    """
+    pending = (
+        Notification.objects.filter(
+            emailed=False,
+            created_at__gt=now - NOTIFICATION_MAIL_RETRY_WINDOW,
+            user__is_active=True,
+        )
+        .exclude(user__email="")
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)
     )
-    Notification.objects.filter(pk=pk).update(emailed=True)
+    return sum(_notification_mail(pk) for pk in list(pending))
+
+
+def notification_mark_read(*, user: Any, pk: int | None = None) -> int:
+    """Mark `user`'s notification `pk` read, or all of them when `pk` is None; returns how
+    many changed. Another user's notification is not found (NotFound), never touched."""
+    notes = Notification.objects.filter(user=user)
+    if pk is not None:
+        notes = notes.filter(pk=pk)
+        if not notes.exists():
+            raise NotFound(_("通知不存在。"))
+    return notes.filter(read_at__isnull=True).update(read_at=clock.now())

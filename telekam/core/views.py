@@ -3,17 +3,20 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from telekam.core import calendar_admin
+from telekam.core import calendar_admin, services
 from telekam.core.forms import submit
 from telekam.core.http import AuthedHttpRequest
 from telekam.core.models import CalendarDay, CalendarYear
@@ -98,3 +101,33 @@ def _calendar_initial(year: str | None) -> dict[str, Any]:
         "holidays": "\n".join(f"{d.day} {d.name}" for d in days if not d.is_working_day),
         "workdays": "\n".join(f"{d.day} {d.name}" for d in days if d.is_working_day),
     }
+
+
+@login_required
+@require_GET
+def notifications(request: AuthedHttpRequest) -> HttpResponse:
+    """The signed-in user's inbox, newest first: only ever its own notifications."""
+    notes = request.user.notifications.order_by("-created_at", "-id")
+    page = Paginator(notes, settings.TELEKAM_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "core/notifications.html",
+        {"section": "notifications", "page_obj": page, "notifications": page.object_list},
+    )
+
+
+@login_required
+@require_POST
+def notifications_read(request: AuthedHttpRequest) -> HttpResponse:
+    """Mark all of the user's notifications read, or the one given as `?pk=` (404 when it is
+    not the user's). Returns to `next` when it is a local address, else to the inbox."""
+    raw_pk = request.GET.get("pk") or request.POST.get("pk")
+    if raw_pk is not None and not raw_pk.isdigit():
+        raise Http404
+    services.notification_mark_read(user=request.user, pk=int(raw_pk) if raw_pk else None)
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("notifications")
