@@ -193,12 +193,31 @@ def test_retry_job_in_immediate_mode(am):
 # -- a real consumer ------------------------------------------------------------------------
 
 
-@pytest.fixture
-def consumer_huey(tmp_path, monkeypatch):
+def _queue(kind: str, tmp_path):
+    """The embedded default (a SQLite file) or the production option (Redis; skipped when
+    no Redis answers on 127.0.0.1:6379 -- TELEKAM_TEST_REDIS_URL points elsewhere)."""
+    if kind == "sqlite":
+        return SqliteHuey(name="telekam-consumer-test", filename=str(tmp_path / "jobs.sqlite3"))
+    import os
+    import uuid
+
+    import redis
+    from huey import RedisHuey
+
+    url = os.environ.get("TELEKAM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis at {url}")
+    return RedisHuey(name=f"telekam-test-{uuid.uuid4().hex[:8]}", url=url)
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def consumer_huey(request, tmp_path, monkeypatch):
     """A SqliteHuey on a file in tmp_path consumed by a real huey consumer (one worker thread,
     in this process), with the product's job registered on it. Yields the task and the names
     of the threads that ran tasks."""
-    huey = SqliteHuey(name="telekam-consumer-test", filename=str(tmp_path / "jobs.sqlite3"))
+    huey = _queue(request.param, tmp_path)
     # The body of the product's periodic job, registered as a plain task on this queue.
     task = huey.task(name="notification_mail_retry")(notification_mail_retry.call_local)
 
@@ -222,6 +241,7 @@ def consumer_huey(tmp_path, monkeypatch):
         yield task, threads_used
     finally:
         consumer.stop(graceful=True)
+        huey.flush()
     threads = [consumer.scheduler] + [t for _, t in consumer.worker_threads]
     assert not any(t.is_alive() for t in threads)
 
