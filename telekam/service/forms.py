@@ -4,6 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.db.models.fields import BLANK_CHOICE_DASH
 from django.utils.translation import gettext_lazy as _
 
 from telekam.accounts.models import Account, ServiceInUse, ServiceStatus, SlaLevel
@@ -19,7 +20,8 @@ from telekam.service.models import (
     SlaClass,
 )
 
-DATE = forms.DateInput(attrs={"type": "date"})
+# <input type="date"> only takes ISO dates; the default format follows the language.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TEXT = forms.Textarea(attrs={"rows": 3})
 
 
@@ -165,6 +167,24 @@ class SettleForm(VersionForm):
 
 
 class CallbackForm(VersionForm):
-    outcome = forms.ChoiceField(label=_("回访结果"), choices=CallbackOutcome.choices)
+    outcome = forms.ChoiceField(
+        label=_("回访结果"), choices=[*BLANK_CHOICE_DASH, *CallbackOutcome.choices]
+    )  # the desk picks the outcome on purpose: no answer is preselected
     contact_name = forms.CharField(label=_("受访人"), max_length=60, required=False)
     notes = forms.CharField(label=_("回访记录"), widget=TEXT, required=False)
+
+
+class DeliveredForm(VersionForm):
+    delivered_on = forms.DateField(label=_("交付日期"), widget=DATE)
+    note = forms.CharField(label=_("备注"), max_length=300, required=False)
+
+
+class DeliveryConfirmForm(VersionForm):
+    confirmed_on = forms.DateField(
+        label=_("客户确认日期"), widget=DATE, help_text=_("确认日期即为起租日期")
+    )
+    confirmed_by_name = forms.CharField(label=_("客户确认人"), max_length=60)
+
+
+class FollowUpCloseForm(VersionForm):
+    resolution = forms.CharField(label=_("处理结果"), widget=TEXT)

@@ -217,12 +217,15 @@ class Coverage:
 
 def callback_coverage(*, user: Any, today: dt.date, days: int = 30) -> Coverage:
     """Coverage of the callbacks that fell due in the last `days` days up to today, for the
-    accounts `user` sees. One query."""
+    accounts `user` sees: a call counts once it is done or its due day has passed (a call
+    due today and not yet made is not missed yet). Two queries."""
     start = today - dt.timedelta(days=days - 1)
-    qs = access.visible(Callback.objects.all(), user).filter(due_on__gte=start, due_on__lte=today)
-    # done_at is compared as a local date: the end of the due day in the operator's zone
-    _, due_end = month_bounds(today)  # only for the tzinfo
-    tz = due_end.tzinfo
+    qs = (
+        access.visible(Callback.objects.all(), user)
+        .filter(due_on__gte=start, due_on__lte=today)
+        .filter(Q(status=CallbackStatus.DONE) | Q(due_on__lt=today))
+    )
+    tz = month_bounds(today)[0].tzinfo  # the operator's zone: done_at is compared by day
     figures = qs.aggregate(
         due=Count("pk"),
         done=Count("pk", filter=Q(status=CallbackStatus.DONE)),

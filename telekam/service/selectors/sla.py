@@ -199,7 +199,10 @@ def _standing(order: ProvisioningOrder, today: dt.date, calendar: WorkingCalenda
     else:
         counted = calendar.working_days_after(order.deadline, today)
         late_days, provisional = counted.days, provisional or counted.provisional
-        state = Standing.LATE
+        # Past the deadline with no working day since (a weekend after a Friday
+        # deadline): activating today would still be on time.
+        state = Standing.LATE if late_days else Standing.DUE_SOON
+        left = None if late_days else 0
     amount, capped = compensation_for(
         rate=order.compensation_rate, days_late=late_days, fee=order.one_time_fee
     )

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -30,7 +31,13 @@ from telekam.service.models import (
     FollowUpStatus,
     ProvisioningOrder,
 )
-from telekam.service.services.common import bad_transition, not_after_today, require, save_versioned
+from telekam.service.services.common import (
+    bad_transition,
+    check_version,
+    not_after_today,
+    require,
+    save_versioned,
+)
 
 DELIVERY_WORKING_DAYS = 3
 # Callbacks: every activation within one week, every fault repair within 3 days (domain §5).
@@ -72,6 +79,7 @@ def delivery_mark_delivered(
     *, actor: User, task: DeliveryTask, delivered_on: dt.date, expected_version: int, note: str = ""
 ) -> DeliveryTask:
     require(access.can_deliver(actor, task.account))
+    check_version(task, expected_version)
     if task.status != DeliveryStatus.PENDING:
         raise bad_transition(_("该交付任务已交付。"))
     not_after_today(delivered_on, field="delivered_on")
@@ -98,6 +106,9 @@ def delivery_confirm(
 ) -> DeliveryTask:
     """The customer confirms the package; that day is also the billing start."""
     require(access.can_deliver(actor, task.account))
+    check_version(task, expected_version)
+    if task.status == DeliveryStatus.CONFIRMED:
+        raise bad_transition(_("客户已确认该交付。"))
     if task.status != DeliveryStatus.DELIVERED:
         raise bad_transition(_("请先登记交付，再登记客户确认。"))
     if not confirmed_by_name.strip():
@@ -154,12 +165,20 @@ def callback_event_add(
                     callback = Callback.objects.create(
                         account=account, opened_on=clock.today(), due_on=due
                     )
+                joined = False
             except IntegrityError:  # another event of this account opened one meanwhile
                 callback = Callback.objects.select_for_update().get(
                     account=account, status=CallbackStatus.OPEN
                 )
-        if due < callback.due_on:
-            Callback.objects.filter(pk=callback.pk).update(due_on=due)
+                joined = True
+        else:
+            joined = True
+        if joined:
+            # The call now covers one more event: a desk agent holding the older version
+            # must reload before recording it.
+            Callback.objects.filter(pk=callback.pk).update(
+                due_on=min(due, callback.due_on), version=F("version") + 1
+            )
         return CallbackItem.objects.create(
             callback=callback, reason=reason, event_on=event_on, due_on=due, **lookup
         )
@@ -177,6 +196,7 @@ def callback_record(
 ) -> Callback:
     """The desk records the call. A dissatisfied customer opens a follow-up for the AM."""
     require(access.can_do_callbacks(actor), _("回访由客服回访台统一进行。"))
+    check_version(callback, expected_version)
     if callback.status != CallbackStatus.OPEN:
         raise bad_transition(_("该回访已完成。"))
     if outcome not in CallbackOutcome.values:
@@ -211,7 +231,7 @@ def callback_record(
         follow_up = FollowUp.objects.create(
             callback=callback, account=account, owner_id=account.owner_id, due_on=due.date
         )
-        url = reverse("service:follow_ups")
+        url = reverse("service:follow_up_detail", args=[follow_up.pk])
         notification_send(
             user=account.owner,
             key=f"follow-up:{follow_up.pk}",
@@ -229,6 +249,7 @@ def follow_up_close(
     require(
         access.can_close_follow_up(actor, owner_id=follow_up.owner_id, account=follow_up.account)
     )
+    check_version(follow_up, expected_version)
     if follow_up.status != FollowUpStatus.OPEN:
         raise bad_transition(_("该跟进已处理。"))
     if not resolution.strip():

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from telekam.core import clock
-from telekam.core.errors import ApplicationError, PermissionDenied, ValidationFailed
+from telekam.core.errors import ApplicationError, Conflict, PermissionDenied, ValidationFailed
 from telekam.core.services import full_clean_or_raise, sequence_next, versioned_update
 from telekam.service.errors import ServiceErrorCode
 
@@ -45,6 +45,16 @@ def save_versioned(instance: Any, *, expected_version: int, fields: list[str]) -
             versioned_update(instance, expected_version=expected_version, fields=fields)
     except IntegrityError as exc:
         raise ValidationFailed(_("数据与已有记录冲突。"), errors={"__all__": [str(exc)]}) from exc
+
+
+def check_version(instance: Any, expected_version: int) -> None:
+    """Refuse at once when the page or call acted on an old version of `instance` (the
+    write itself checks again, atomically, in `save_versioned`)."""
+    if instance.version != expected_version:
+        raise Conflict(
+            _("该记录已被他人修改（您编辑的是第 %(v)d 版）。请刷新后重新修改。")
+            % {"v": expected_version}
+        )
 
 
 def next_number(prefix: str, day: dt.date) -> str:

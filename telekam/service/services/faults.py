@@ -28,6 +28,7 @@ from telekam.service.models import (
 from telekam.service.services.aftercare import callback_event_add
 from telekam.service.services.common import (
     bad_transition,
+    check_version,
     local_date,
     not_in_future,
     require,
@@ -112,6 +113,7 @@ def fault_report(
 @transaction.atomic
 def fault_respond(*, actor: User, fault: FaultTicket, expected_version: int) -> FaultTicket:
     require(access.can_work_fault(actor))
+    check_version(fault, expected_version)
     if fault.status != FaultStatus.OPEN:
         raise bad_transition(_("该故障已响应。"))
     fault.status = FaultStatus.RESPONDED
@@ -130,6 +132,7 @@ def fault_pause(
     """Stop the clock while waiting on the customer (access to the site, a test at their
     end). Only then; every pause is recorded with its reason."""
     require(access.can_work_fault(actor))
+    check_version(fault, expected_version)
     if fault.status not in (FaultStatus.OPEN, FaultStatus.RESPONDED):
         raise bad_transition(_("只有处理中的故障可以停钟。"))
     if not reason.strip():
@@ -163,6 +166,7 @@ def _close_pause(fault: FaultTicket, now: dt.datetime) -> None:
 @transaction.atomic
 def fault_resume(*, actor: User, fault: FaultTicket, expected_version: int) -> FaultTicket:
     require(access.can_work_fault(actor))
+    check_version(fault, expected_version)
     if fault.status != FaultStatus.WAITING_CUSTOMER:
         raise bad_transition(_("该故障没有停钟。"))
     _close_pause(fault, clock.now())
@@ -178,6 +182,15 @@ def fault_resume(*, actor: User, fault: FaultTicket, expected_version: int) -> F
     return fault
 
 
+def _paused_within(fault: FaultTicket, end: dt.datetime) -> int:
+    """Seconds of recorded pauses that fall inside the outage (report .. restoration)."""
+    total = 0
+    for pause in fault.pauses.all():
+        stop = min(pause.ended_at or end, end)
+        total += max(0, int((stop - max(pause.started_at, fault.reported_at)).total_seconds()))
+    return total
+
+
 @transaction.atomic
 def fault_restore(
     *,
@@ -191,6 +204,7 @@ def fault_restore(
     the time spent waiting on the customer), the request resolves, and the callback desk
     gets its call."""
     require(access.can_restore_fault(actor), _("只有运维部门可以登记故障修复。"))
+    check_version(fault, expected_version)
     if fault.status == FaultStatus.RESTORED:
         raise bad_transition(_("该故障已修复。"))
     if not cause.strip():
@@ -219,7 +233,7 @@ def fault_restore(
             fault=fault,
             started_at=fault.reported_at,
             ended_at=restored_at,
-            excluded_minutes=fault.paused_seconds // 60,
+            excluded_minutes=_paused_within(fault, restored_at) // 60,
         )
     set_status(
         actor=actor,

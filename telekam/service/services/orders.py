@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from telekam.accounts.models import Account, ServiceInUse
@@ -36,6 +37,7 @@ from telekam.service.selectors.sla import CENT, compensation_for
 from telekam.service.services.aftercare import callback_event_add, delivery_open
 from telekam.service.services.common import (
     bad_transition,
+    check_version,
     next_number,
     not_after_today,
     require,
@@ -132,6 +134,7 @@ def order_activate(
     day), a late order gets its compensation form as a draft, a key account headquarters
     gets its delivery task, and the callback desk gets its call."""
     require(access.can_activate_order(actor))
+    check_version(order, expected_version)
     if order.status != OrderStatus.OPEN:
         raise bad_transition(_("只有施工中的工单可以登记开通。"))
     if activated_on < order.accepted_on:
@@ -199,6 +202,7 @@ def order_cancel(
     *, actor: User, order: ProvisioningOrder, expected_version: int, reason: str
 ) -> ProvisioningOrder:
     require(access.can_accept_order(actor, order.account) or access.can_activate_order(actor))
+    check_version(order, expected_version)
     if order.status != OrderStatus.OPEN:
         raise bad_transition(_("只有施工中的工单可以撤单。"))
     if not reason.strip():
@@ -233,17 +237,7 @@ def compensation_draft(*, order: ProvisioningOrder) -> CompensationForm:
     return save_new(form)
 
 
-def _form_locked(form: CompensationForm, expected_version: int) -> CompensationForm:
-    if form.version != expected_version:
-        from telekam.core.errors import Conflict
-
-        raise Conflict(
-            _("该记录已被他人修改（您编辑的是第 %(v)d 版）。请刷新后重新修改。")
-            % {"v": expected_version}
-        )
-    return form
-
-
+@transaction.atomic
 @transaction.atomic
 def compensation_confirm(
     *,
@@ -255,6 +249,7 @@ def compensation_confirm(
 ) -> CompensationForm:
     """Operations confirms the breach and names the segment responsible."""
     require(access.can_confirm_compensation(actor), _("只有运维部门可以确认赔付单。"))
+    check_version(form, expected_version)
     if form.status != CompensationStatus.DRAFT:
         raise bad_transition(_("只有草稿状态的赔付单可以确认。"))
     if segment not in ResponsibleSegment.values:
@@ -263,7 +258,6 @@ def compensation_confirm(
         raise ApplicationError(
             _("延误由客户造成时不构成违约，请作废该赔付单并说明原因。"), field="segment"
         )
-    _form_locked(form, expected_version)
     form.status = CompensationStatus.CONFIRMED
     form.responsible_segment = segment
     form.finding = finding.strip()
@@ -291,6 +285,7 @@ def compensation_void(
     *, actor: User, form: CompensationForm, reason: str, expected_version: int
 ) -> CompensationForm:
     require(access.can_confirm_compensation(actor), _("只有运维部门可以作废赔付单。"))
+    check_version(form, expected_version)
     if form.status not in (CompensationStatus.DRAFT, CompensationStatus.CONFIRMED):
         raise bad_transition(_("客户已签字的赔付单不能作废。"))
     if not reason.strip():
@@ -317,6 +312,7 @@ def compensation_sign(
         access.can_sign_compensation(actor, form.account),
         _("只有该客户的客户经理可以登记客户签字。"),
     )
+    check_version(form, expected_version)
     if form.status != CompensationStatus.CONFIRMED:
         raise bad_transition(_("赔付单须先经运维确认，才能登记客户签字。"))
     if not signatory.strip():
@@ -329,9 +325,8 @@ def compensation_sign(
     if not any(name.endswith(ext) for ext in SCAN_TYPES) or (scan.size or 0) > MAX_SCAN_BYTES:
         raise ApplicationError(_("扫描件须为 PDF、PNG 或 JPG，且不超过 10 MB。"), field="scan")
     not_after_today(signed_on, field="signed_on")
-    if form.confirmed_at and signed_on < form.confirmed_at.date() - dt.timedelta(days=1):
+    if form.confirmed_at and signed_on < timezone.localdate(form.confirmed_at):
         raise ApplicationError(_("签字日期不能早于运维确认日期。"), field="signed_on")
-    _form_locked(form, expected_version)
     form.signature_scan.save(f"{form.number}{name[name.rfind('.') :]}", scan, save=False)
     form.status = CompensationStatus.SIGNED
     form.customer_signatory = signatory.strip()
@@ -352,9 +347,9 @@ def compensation_settle(
 ) -> CompensationForm:
     """The department head settles a signed form as a credit on the account's bill."""
     require(access.can_settle_compensation(actor), _("只有部门经理可以结算赔付单。"))
+    check_version(form, expected_version)
     if form.status != CompensationStatus.SIGNED:
         raise bad_transition(_("客户签字之前不能结算。"))
-    _form_locked(form, expected_version)
     month = month.replace(day=1)
     credit = BillingCredit(
         account=form.account,

@@ -18,6 +18,7 @@ from telekam.service.errors import ServiceErrorCode
 from telekam.service.models import RequestEvent, RequestKind, RequestStatus, ServiceRequest
 from telekam.service.services.common import (
     bad_transition,
+    check_version,
     next_number,
     require,
     save_new,
@@ -167,10 +168,12 @@ def set_status(
     fields = ["status"]
     if to_status == RequestStatus.RESOLVED:
         request.resolved_at = clock.now()
-        fields.append("resolved_at")
-        if note and not request.resolution:
-            request.resolution = note
-            fields.append("resolution")
+        request.resolution = note or request.resolution
+        fields += ["resolved_at", "resolution"]
+    elif before == RequestStatus.RESOLVED and to_status != RequestStatus.CLOSED:
+        request.resolved_at = None  # reopened: the earlier result no longer stands
+        request.resolution = ""
+        fields += ["resolved_at", "resolution"]
     save_versioned(request, expected_version=expected_version, fields=fields)
     event_add(request=request, actor=actor, from_status=before, to_status=to_status, note=note)
     return request
@@ -186,6 +189,7 @@ def request_transition(
     note: str = "",
 ) -> ServiceRequest:
     require(access.can_work_request(actor, request.account))
+    check_version(request, expected_version)
     if to_status not in TRANSITIONS.get(request.status, set()):
         raise bad_transition(
             _("受理单不能从“%(a)s”改为“%(b)s”。")
@@ -222,6 +226,7 @@ def request_assign(
     *, actor: User, request: ServiceRequest, owner: User, expected_version: int
 ) -> ServiceRequest:
     require(access.can_work_request(actor, request.account))
+    check_version(request, expected_version)
     if not request.is_open:
         raise bad_transition(_("已办结的受理单不能再分派。"))
     if not owner.is_active:

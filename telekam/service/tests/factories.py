@@ -79,3 +79,11 @@ def fault(*, actor: User, service: ServiceInUse, at: dt.datetime, **extra: Any) 
 def reload(instance: Any) -> Any:
     """A fresh copy of `instance` from the database."""
     return type(instance)._default_manager.get(pk=instance.pk)
+
+
+def order_at(*, accepted_on: dt.date, hour: int = 9, **kwargs: Any) -> ProvisioningOrder:
+    """`order(...)` with the clock frozen on the day of acceptance (`order` alone freezes
+    it at today when the acceptance lies in the past), so the request's history and
+    timeline carry the acceptance day."""
+    with clock.frozen(aware(accepted_on, hour)):
+        return order(accepted_on=accepted_on, **kwargs)

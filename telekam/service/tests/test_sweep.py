@@ -51,7 +51,8 @@ def test_an_order_due_soon_warns_its_owners_once(people, django_capture_on_commi
         first = sla_sweep(now=clock.now())
         second = sla_sweep(now=clock.now())
     assert (first.notifications, second.notifications) == (2, 0)
-    assert len(titles(people["am"])) == 1 and "即将到期" in titles(people["am"])[0]
+    assert len(titles(people["am"])) == 1
+    assert "即将到期" in titles(people["am"])[0]
     assert len(titles(people["desk"])) == 1
     assert len(mail.outbox) == 2  # the AM and the desk agent have addresses
 
@@ -85,10 +86,14 @@ def test_a_fault_near_its_target_warns_operations(people):
 
 def test_activations_without_a_callback_get_one_and_only_once(people):
     account = AccountFactory(owner=people["am"])
-    o = order(actor=people["desk"], account=account, accepted_on=D(2026, 11, 2), circuit_number="C1")
+    o = order(
+        actor=people["desk"], account=account, accepted_on=D(2026, 11, 2), circuit_number="C1"
+    )
     ops = people["ops"]
     with clock.frozen(aware(D(2026, 11, 10))):
-        services.order_activate(actor=ops, order=o, activated_on=D(2026, 11, 10), expected_version=1)
+        services.order_activate(
+            actor=ops, order=o, activated_on=D(2026, 11, 10), expected_version=1
+        )
     CallbackItem.objects.all().delete()
     Callback.objects.all().delete()
     with clock.frozen(aware(D(2026, 11, 11))):
@@ -109,5 +114,6 @@ def test_the_periodic_task_and_the_command_run_the_same_sweep(people):
         result = sla_sweep_task.call_local()
         out = StringIO()
         call_command("sla", "sweep", stdout=out)
-    assert result["notifications"] == 2 and result["orders_checked"] == 1
+    assert result["notifications"] == 2
+    assert result["orders_checked"] == 1
     assert json.loads(out.getvalue())["notifications"] == 0

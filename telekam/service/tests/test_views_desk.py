@@ -49,7 +49,9 @@ def late_order(people):
     """A normal digital circuit accepted 2026-09-21, due 2026-10-26 (National Day counted
     out), activated 2026-10-28: two working days late, 2% x 2 x 10,000 = 400.00."""
     account = AccountFactory(owner=people["am"], level="hq", star_level=4)
-    o = order(actor=people["am"], account=account, accepted_on=D(2026, 9, 21), circuit_number="BJ-1")
+    o = order(
+        actor=people["am"], account=account, accepted_on=D(2026, 9, 21), circuit_number="BJ-1"
+    )
     return o
 
 
@@ -89,7 +91,10 @@ def test_queue_runs_a_bounded_number_of_queries(people, django_assert_max_num_qu
 
 def test_an_am_of_another_group_sees_nothing(people, late_order):
     client = login(people["other_am"])
-    assert client.get(reverse("service:request_detail", args=[late_order.request_id])).status_code == 404
+    assert (
+        client.get(reverse("service:request_detail", args=[late_order.request_id])).status_code
+        == 404
+    )
     assert list(client.get(reverse("service:queue")).context["items"]) == []
     form_url = reverse("service:order_activate", args=[late_order.pk])
     assert client.post(form_url, {"activated_on": "2026-10-28", "version": 1}).status_code == 404
@@ -115,9 +120,9 @@ def test_order_form_computes_the_deadline(people):
     # special DDN: 8 working days after 2026-09-21 -> 2026-10-09 across National Day
     # (Oct 1-7 off; Sunday 9-27 is a make-up working day)
     assert created.deadline == D(2026, 10, 9)
-    assert created.one_time_fee == Decimal("0.00") * 0 + created.product.list_one_time_fee * Decimal(
-        "1.50"
-    )
+    assert created.one_time_fee == Decimal(
+        "0.00"
+    ) * 0 + created.product.list_one_time_fee * Decimal("1.50")
 
 
 def test_order_form_errors_never_500(people):
@@ -128,7 +133,12 @@ def test_order_form_errors_never_500(people):
         {"product": "nope", "sla_class": "normal", "accepted_on": "2026-09-21"},
         {"product": "ddn", "sla_class": "x", "accepted_on": "2026-13-01"},
         {"product": "ddn", "sla_class": "normal", "accepted_on": "2099-01-01", "monthly_fee": "1"},
-        {"product": "ddn", "sla_class": "normal", "accepted_on": "2026-01-01", "one_time_fee": "-5"},
+        {
+            "product": "ddn",
+            "sla_class": "normal",
+            "accepted_on": "2026-01-01",
+            "one_time_fee": "-5",
+        },
     ):
         assert client.post(url, {**data, "channel": "am"}).status_code == 200
     assert account.provisioning_orders.count() == 0
@@ -214,7 +224,8 @@ def test_compensation_form_steps_each_by_its_role(people, late_order):
     page = head.get(reverse("service:compensation_detail", args=[form.pk]))
     assert "400.00" in page.content.decode()
     pdf = head.get(reverse("service:compensation_pdf", args=[form.pk]))
-    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
     assert am.get(reverse("service:compensation_scan", args=[form.pk])).status_code == 200
     other = login(people["other_am"])
     assert other.get(reverse("service:compensation_detail", args=[form.pk])).status_code == 404
@@ -228,10 +239,16 @@ def test_fault_actions_through_the_page(people):
     with clock.frozen(aware(D(2026, 11, 3), 9)):
         response = desk.post(
             reverse("service:fault_new") + f"?account={account.pk}",
-            {"service": service.pk, "subject": "中断", "service_affecting": "on", "channel": "phone"},
+            {
+                "service": service.pk,
+                "subject": "中断",
+                "service_affecting": "on",
+                "channel": "phone",
+            },
         )
     fault = account.faults.get()
-    assert response.status_code == 302 and fault.priority == 1
+    assert response.status_code == 302
+    assert fault.priority == 1
     act = lambda c, a, **d: c.post(  # noqa: E731
         reverse("service:fault_action", args=[fault.pk, a]), {"version": fault.version, **d}
     )
@@ -245,7 +262,8 @@ def test_fault_actions_through_the_page(people):
     with clock.frozen(aware(D(2026, 11, 3), 11, 5)):
         assert act(ops, "restore", cause="光缆中断").status_code == 302
     fault.refresh_from_db()
-    assert fault.status == "restored" and fault.paused_seconds == 3600
+    assert fault.status == "restored"
+    assert fault.paused_seconds == 3600
     assert fault.outage.excluded_minutes == 60
 
 

@@ -1,4 +1,4 @@
-"""JSON API of the service desk: the SLA quick question."""
+"""The SLA quick question: deadline and compensation for a hypothetical order."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema
 
 from telekam.service.selectors import sla_check
 
-router = Router(tags=["service"])
+router = Router()
 
 
 class SlaCheckIn(Schema):
