@@ -217,6 +217,8 @@ def fault_restore(
             _("修复时间不能早于申告时间。"), code=ServiceErrorCode.BEFORE_EVENT, field="restored_at"
         )
     _close_pause(fault, min(now, max(restored_at, fault.paused_since or restored_at)))
+    # a back-dated restoration counts only the waiting that happened before it
+    fault.paused_seconds = _paused_within(fault, restored_at)
     fault.status = FaultStatus.RESTORED
     fault.restored_at = restored_at
     fault.cause = cause.strip()[:300]
@@ -233,7 +235,7 @@ def fault_restore(
             fault=fault,
             started_at=fault.reported_at,
             ended_at=restored_at,
-            excluded_minutes=_paused_within(fault, restored_at) // 60,
+            excluded_minutes=fault.paused_seconds // 60,
         )
     set_status(
         actor=actor,

@@ -134,6 +134,9 @@ def order_activate(
     day), a late order gets its compensation form as a draft, a key account headquarters
     gets its delivery task, and the callback desk gets its call."""
     require(access.can_activate_order(actor))
+    # Lock the row and check the version the agent acted on before anything is created:
+    # a second agent on a stale page gets a Conflict, not a clash on the circuit number.
+    check_version(ProvisioningOrder.objects.select_for_update().get(pk=order.pk), expected_version)
     check_version(order, expected_version)
     if order.status != OrderStatus.OPEN:
         raise bad_transition(_("只有施工中的工单可以登记开通。"))
@@ -237,7 +240,6 @@ def compensation_draft(*, order: ProvisioningOrder) -> CompensationForm:
     return save_new(form)
 
 
-@transaction.atomic
 @transaction.atomic
 def compensation_confirm(
     *,

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from telekam.accounts import access as account_access
 from telekam.accounts.models import Account
 from telekam.core import clock
 from telekam.core.errors import ApplicationError
@@ -44,14 +45,20 @@ TRANSITIONS: dict[str, set[str]] = {
     RequestStatus.CLOSED: set(),
     RequestStatus.CANCELLED: set(),
 }
-# Statuses an order's or a fault's request reaches only through the order or the fault.
+# Statuses an order's or a fault's request reaches only through the order or the fault
+# (activation, cancellation with the order, pauses, restoration). By hand, such a request
+# is only closed once resolved; reopening one would leave it open with nothing to resolve it.
 DRIVEN: dict[str, set[str]] = {
-    RequestKind.ORDER: {RequestStatus.RESOLVED, RequestStatus.WAITING_CUSTOMER}
-}
-DRIVEN[RequestKind.FAULT] = {
-    RequestStatus.RESOLVED,
-    RequestStatus.WAITING_CUSTOMER,
-    RequestStatus.CANCELLED,
+    RequestKind.ORDER: {
+        RequestStatus.RESOLVED,
+        RequestStatus.WAITING_CUSTOMER,
+        RequestStatus.CANCELLED,
+    },
+    RequestKind.FAULT: {
+        RequestStatus.RESOLVED,
+        RequestStatus.WAITING_CUSTOMER,
+        RequestStatus.CANCELLED,
+    },
 }
 
 
@@ -134,6 +141,8 @@ def request_open(
             code=ServiceErrorCode.WRONG_KIND,
             field="kind",
         )
+    if owner is not None and not account_access.can_view_account(owner, account):
+        raise ApplicationError(_("处理人看不到该客户，不能分派给他。"), field="owner")
     return request_create(
         actor=actor,
         account=account,
@@ -198,7 +207,10 @@ def request_transition(
                 "b": RequestStatus(to_status).label if to_status in RequestStatus.values else "?",
             }
         )
-    if to_status in DRIVEN.get(request.kind, set()):
+    driven = request.kind in DRIVEN
+    if to_status in DRIVEN.get(request.kind, set()) or (
+        driven and request.status == RequestStatus.RESOLVED and to_status != RequestStatus.CLOSED
+    ):
         raise bad_transition(_("该状态由工单自身决定（开通、停钟或修复），请在工单上操作。"))
     if to_status == RequestStatus.RESOLVED and not note.strip():
         raise ApplicationError(_("请填写处理结果。"), field="note")
@@ -229,6 +241,8 @@ def request_assign(
     check_version(request, expected_version)
     if not request.is_open:
         raise bad_transition(_("已办结的受理单不能再分派。"))
+    if not account_access.can_view_account(owner, request.account):
+        raise ApplicationError(_("处理人看不到该客户，不能分派给他。"), field="owner")
     if not owner.is_active:
         raise ApplicationError(_("处理人已停用。"), field="owner")
     request.owner = owner

@@ -567,11 +567,6 @@ def test_request_open_refuses_orders_and_faults_and_status_driven_by_the_order(w
         assert response.status_code == 403
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services.requests.DRIVEN lets an order's request be cancelled through "
-    "request_transition while the order stays open (order_cancel is the way)",
-)
 def test_an_orders_request_is_not_cancelled_behind_the_orders_back(world):
     with at(D(2026, 3, 2)):
         o = order(actor=world["am"], account=world["account"], accepted_on=D(2026, 3, 2))
