@@ -19,7 +19,7 @@ from django.db import OperationalError, connections
 from telekam.accounts.models import ServiceInUse
 from telekam.accounts.tests.factories import AccountFactory
 from telekam.core import clock
-from telekam.core.errors import ApplicationError, Conflict, ValidationFailed
+from telekam.core.errors import ApplicationError, Conflict
 from telekam.org.tests.factories import UserFactory
 from telekam.service import services
 from telekam.service.models import (
