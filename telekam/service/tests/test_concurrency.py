@@ -19,7 +19,7 @@ from django.db import OperationalError, connections
 from telekam.accounts.models import ServiceInUse
 from telekam.accounts.tests.factories import AccountFactory
 from telekam.core import clock
-from telekam.core.errors import ApplicationError, Conflict
+from telekam.core.errors import Conflict
 from telekam.org.tests.factories import UserFactory
 from telekam.service import services
 from telekam.service.models import (
@@ -303,9 +303,8 @@ def test_threads_activating_one_order_with_its_own_circuit_number_lose_nothing()
 
     assert sorted(kind for kind, _ in results) == ["error", "ok"], results
     winner = next(r for kind, r in results if kind == "ok")
-    # The loser is refused (a Conflict, or for now the circuit number taken: see the
-    # xfail above); either way nothing of its attempt is left.
-    assert isinstance(next(e for kind, e in results if kind == "error"), ApplicationError)
+    # The loser is refused with a Conflict and nothing of its attempt is left.
+    assert isinstance(next(e for kind, e in results if kind == "error"), Conflict)
     fresh = ProvisioningOrder.objects.get(pk=accepted.pk)
     assert (fresh.status, fresh.activated_on, fresh.version) == (
         OrderStatus.ACTIVATED, winner.activated_on, 2,
