@@ -2,7 +2,8 @@
 
 One seed gives the same data every time: staff with a login per role, ~4,000 key accounts
 and ~3,000 commercial customers of Beijing, ~60 group customers with their hierarchies and
-virtual teams, 24 months of bills with trends, and the account file around each account.
+virtual teams, 24 months of bills with trends, the account file around each account, and
+two years of the service desk's work on them (telekam.demo.service).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from telekam.demo import writer
 from telekam.demo.forge import Forge
 from telekam.demo.portfolio import PortfolioBuilder, Scale
 from telekam.demo.profile import ProfileBuilder
+from telekam.demo.service import delete_service_data, generate_history
 from telekam.demo.spend import Band, Bands, Calendar
 from telekam.demo.staff import (
     AM_TOTAL,
@@ -67,6 +69,7 @@ def conflicting_usernames() -> list[str]:
 @transaction.atomic
 def reset() -> None:
     """Delete every account (and what hangs off it), the bills, the timeline, the demo users."""
+    delete_service_data()  # first: its rows protect accounts, circuits and users
     writer.delete_demo_data()
 
 
@@ -126,6 +129,20 @@ def generate(
     say(f"账单明细 {lines} 行")
 
     audits = writer.insert_audit(drafts, profile, now=clock.now(), rng=forge.rng)
+    desk = generate_history(
+        seed=seed,
+        scale=scale,
+        accounts=[d.account for d in drafts],
+        profile=profile,
+        staff=staff,
+        products=products,
+        used_numbers=forge.used_numbers,
+        now=clock.now(),
+    )
+    say(
+        f"服务受理单 {desk['service_requests']} 张（开通工单 {desk['orders']}，"
+        f"故障单 {desk['faults']}），回访 {desk['callbacks']} 次"
+    )
     counts = {
         "users": len(staff.users),
         "accounts": len(drafts),
@@ -137,5 +154,6 @@ def generate(
         "team_members": len(profile.team),
         "billing_lines": lines,
         "audit_entries": audits,
+        **desk,
     }
     return DemoResult(counts=counts, seconds=time.monotonic() - started)
