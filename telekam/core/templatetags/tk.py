@@ -169,3 +169,15 @@ def get_item(mapping: Any, key: Any) -> Any:
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+@register.filter
+def pct(value: Any) -> str:
+    """A share as a percentage: 0.05 -> "5%", 0.025 -> "2.5%"."""
+    if value in (None, ""):
+        return "—"
+    try:
+        amount = (Decimal(str(value)) * 100).normalize()
+    except (ArithmeticError, ValueError):
+        return str(value)
+    return f"{amount:f}%"
