@@ -113,11 +113,15 @@ def circuits_month(*, services: Iterable[ServiceInUse], month: dt.date) -> list[
     start, end = month_bounds(month)
     tz = start.tzinfo
     policies = {p.sla_level: p for p in FaultPolicy.objects.all()}
+    labels = {level: str(policy) for level, policy in policies.items()}
+    ids = {s.pk for s in services}
+    in_month = Outage.objects.filter(started_at__lt=end, ended_at__gt=start)
+    if len(ids) <= 1000:  # a report; beyond, read the month's outages whole (no huge IN list)
+        in_month = in_month.filter(Q(service__in=ids))
     outages: dict[int, list[Outage]] = defaultdict(list)
-    for outage in Outage.objects.filter(
-        Q(service__in=[s.pk for s in services]), started_at__lt=end, ended_at__gt=start
-    ):
-        outages[outage.service_id].append(outage)
+    for outage in in_month:
+        if outage.service_id in ids:
+            outages[outage.service_id].append(outage)
     rows = []
     for service in services:
         in_from = max(start, dt.datetime.combine(service.activated_on, dt.time(), tzinfo=tz))
@@ -143,7 +147,7 @@ def circuits_month(*, services: Iterable[ServiceInUse], month: dt.date) -> list[
             CircuitMonth(
                 service=service,
                 sla_level=service.sla_level,
-                sla_level_label=str(policy),
+                sla_level_label=labels[service.sla_level],
                 minutes_in_month=minutes,
                 outage_minutes=round(down),
                 excluded_minutes=round(excluded),

@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from telekam.accounts.selectors import account_get_visible
@@ -45,9 +46,9 @@ from telekam.service.models import (
 from telekam.service.services.requests import TRANSITIONS
 
 STATUS_FILTERS = [
-    ("open", _("未办结")),
-    ("closed", _("已办结")),
-    ("all", _("全部")),
+    ("open", gettext_lazy("未办结")),
+    ("closed", gettext_lazy("已办结")),
+    ("all", gettext_lazy("全部")),
 ]
 
 
