@@ -412,6 +412,7 @@ def world() -> dict[str, Any]:
             "account_id": account.pk,
         },
         "account_pk": account.pk,
+        "head_pk": head.pk,
         "service_pk": service.pk,
         # each service-desk step is taken by its own role (telekam.service.access)
         "role_clients": {
@@ -488,14 +489,17 @@ def _valid_bodies(w: dict[str, Any]) -> dict[tuple[str, str], Any]:
             "kind": "consultation",
             "subject": "问",
             "channel": "phone",
-            "owner_id": 1,
+            "owner_id": w["head_pk"],
         },
         ("post", "/api/v1/service/requests/{request_id}/status"): {
             "to_status": "in_progress",
             "note": "x",
             "version": 1,
         },
-        ("post", "/api/v1/service/requests/{request_id}/assign"): {"owner_id": 1, "version": 1},
+        ("post", "/api/v1/service/requests/{request_id}/assign"): {
+            "owner_id": w["head_pk"],
+            "version": 1,
+        },
         ("post", "/api/v1/service/requests/{request_id}/notes"): {"note": "x"},
         ("post", "/api/v1/service/orders"): {
             "account_id": w["account_pk"],
