@@ -1,6 +1,6 @@
 from django.urls import path
 
-from telekam.service.views import aftercare, compensation, desk, reports
+from telekam.service.views import aftercare, compensation, desk, policies, reports
 
 app_name = "service"
 urlpatterns = [
@@ -24,6 +24,8 @@ urlpatterns = [
         compensation.form_action,
         name="compensation_action",
     ),
+    path("policies/", policies.policies, name="policies"),
+    path("policies/<slug:kind>/<int:pk>/", policies.policy_edit, name="policy_edit"),
     path("report/<int:account_pk>/", reports.sla_report, name="sla_report"),
     path("report/<int:account_pk>/pdf/", reports.sla_report_pdf, name="sla_report_pdf"),
     path("report/<int:account_pk>/xlsx/", reports.sla_report_xlsx, name="sla_report_xlsx"),

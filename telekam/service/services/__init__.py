@@ -27,6 +27,7 @@ from telekam.service.services.orders import (
     order_activate,
     order_cancel,
 )
+from telekam.service.services.policies import fault_policy_update, provisioning_policy_update
 from telekam.service.services.requests import (
     request_assign,
     request_note,
@@ -46,6 +47,7 @@ __all__ = [
     "delivery_mark_delivered",
     "delivery_open",
     "fault_pause",
+    "fault_policy_update",
     "fault_priority",
     "fault_report",
     "fault_respond",
@@ -55,6 +57,7 @@ __all__ = [
     "order_accept",
     "order_activate",
     "order_cancel",
+    "provisioning_policy_update",
     "request_assign",
     "request_note",
     "request_open",
