@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "telekam.accounts",
     "telekam.billing",
     "telekam.service",
+    "telekam.sales",
     "telekam.demo",
 ]
 

@@ -41,6 +41,14 @@ class GradeBand(models.Model):
     rank = models.PositiveSmallIntegerField(
         _("价值序位"), help_text=_("跨类别的价值顺序，数值越大价值越高")
     )
+    # Higher value earns a bigger discount (domain §1); a quote beyond it is flagged.
+    max_discount_pct = models.DecimalField(
+        _("等级可享最大折扣（%）"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
 
     class Meta:
         verbose_name = _("等级")

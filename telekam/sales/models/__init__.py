@@ -1,0 +1,58 @@
+"""Sales: prospects, opportunities, solutions and quotes, contracts, implementation
+projects, project appraisal."""
+
+from telekam.sales.models.deals import (
+    Appraisal,
+    AppraisalThresholds,
+    BillingMethod,
+    Contract,
+    ContractLine,
+    ContractStatus,
+    DiscountLimit,
+    Project,
+    ProjectKind,
+    ProjectTask,
+    Quote,
+    QuoteLine,
+    QuoteStatus,
+    Solution,
+    SolutionAttachment,
+    TaskStatus,
+)
+from telekam.sales.models.pipeline import (
+    OPEN_STAGES,
+    STAGE_PROBABILITY,
+    LostReason,
+    Opportunity,
+    OpportunitySource,
+    Prospect,
+    Stage,
+    StageChange,
+)
+
+__all__ = [
+    "OPEN_STAGES",
+    "STAGE_PROBABILITY",
+    "Appraisal",
+    "AppraisalThresholds",
+    "BillingMethod",
+    "Contract",
+    "ContractLine",
+    "ContractStatus",
+    "DiscountLimit",
+    "LostReason",
+    "Opportunity",
+    "OpportunitySource",
+    "Project",
+    "ProjectKind",
+    "ProjectTask",
+    "Prospect",
+    "Quote",
+    "QuoteLine",
+    "QuoteStatus",
+    "Solution",
+    "SolutionAttachment",
+    "Stage",
+    "StageChange",
+    "TaskStatus",
+]

@@ -1,0 +1,265 @@
+"""Solutions and versioned quotes; discounts beyond a role's limit go up for approval."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from telekam.core import clock
+from telekam.core.errors import ApplicationError
+from telekam.core.models import AuditAction
+from telekam.core.services import audit_entry_create
+from telekam.org.models import Role, User
+from telekam.sales import access
+from telekam.sales.errors import SalesErrorCode
+from telekam.sales.models import (
+    OPEN_STAGES,
+    DiscountLimit,
+    Opportunity,
+    Quote,
+    QuoteLine,
+    QuoteStatus,
+    Solution,
+    SolutionAttachment,
+    Stage,
+)
+from telekam.service.services.common import (
+    bad_transition,
+    check_version,
+    next_number,
+    require,
+    save_new,
+    save_versioned,
+)
+
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+# The approval chain, lowest first: each role may approve up to its own limit.
+CHAIN = (Role.ACCOUNT_MANAGER, Role.GROUP_LEAD, Role.DEPARTMENT_HEAD)
+
+
+@transaction.atomic
+def solution_create(
+    *,
+    actor: User,
+    opportunity: Opportunity,
+    title: str,
+    proposal: str = "",
+    presales: User | None = None,
+) -> Solution:
+    require(access.can_work_solution(actor, opportunity))
+    if presales is not None and presales.role != Role.PRESALES:
+        raise ApplicationError(_("请选择售前工程师。"), field="presales")
+    if presales is None and actor.role == Role.PRESALES:
+        presales = actor
+    solution = save_new(
+        Solution(opportunity=opportunity, title=title, proposal=proposal, presales=presales)
+    )
+    _audit(actor, opportunity, _("新增方案“%(t)s”") % {"t": title})
+    return solution
+
+
+@transaction.atomic
+def solution_update(
+    *, actor: User, solution: Solution, data: Mapping[str, Any], expected_version: int
+) -> Solution:
+    require(access.can_work_solution(actor, solution.opportunity))
+    check_version(solution, expected_version)
+    for field in ("title", "proposal"):
+        if field in data:
+            setattr(solution, field, data[field])
+    save_versioned(solution, expected_version=expected_version, fields=["title", "proposal"])
+    return solution
+
+
+@transaction.atomic
+def attachment_add(*, actor: User, solution: Solution, upload: UploadedFile) -> SolutionAttachment:
+    require(access.can_work_solution(actor, solution.opportunity))
+    if (upload.size or 0) > MAX_ATTACHMENT_BYTES:
+        raise ApplicationError(_("附件不能超过 20 MB。"), field="file")
+    name = (upload.name or "attachment")[-200:]
+    return SolutionAttachment.objects.create(
+        solution=solution, file=upload, name=name, uploaded_by=actor
+    )
+
+
+def limit_for(role: str) -> Decimal:
+    row = DiscountLimit.objects.filter(role=role).first()
+    return row.max_discount_pct if row else Decimal("0")
+
+
+def max_discount(quote: Quote) -> Decimal:
+    return max((line.discount_pct for line in quote.lines.all()), default=Decimal("0"))
+
+
+@transaction.atomic
+def quote_create(
+    *,
+    actor: User,
+    solution: Solution,
+    lines: Sequence[Mapping[str, Any]],
+    valid_until: dt.date,
+    note: str = "",
+) -> Quote:
+    """A new version of the solution's price proposal; earlier versions not yet accepted are
+    superseded. Each line: product, quantity, term_months, monthly_price and one_time_price
+    (default: the catalogue's list prices), discount_pct."""
+    opportunity = solution.opportunity
+    require(access.can_work_solution(actor, opportunity))
+    if opportunity.stage not in OPEN_STAGES:
+        raise bad_transition(_("已结束的商机不能再报价。"))
+    if not lines:
+        raise ApplicationError(_("报价至少要有一行。"), code=SalesErrorCode.NO_LINES, field="lines")
+    if valid_until < clock.today():
+        raise ApplicationError(_("有效期不能早于今天。"), field="valid_until")
+    revision = (solution.quotes.aggregate(m=Max("revision"))["m"] or 0) + 1
+    solution.quotes.filter(
+        status__in=[
+            QuoteStatus.DRAFT,
+            QuoteStatus.PENDING,
+            QuoteStatus.APPROVED,
+            QuoteStatus.REJECTED,
+        ]
+    ).update(status=QuoteStatus.SUPERSEDED)
+    quote = save_new(
+        Quote(
+            solution=solution,
+            number=next_number("QT", clock.today()),
+            revision=revision,
+            valid_until=valid_until,
+            note=note,
+        )
+    )
+    for data in lines:
+        product = data["product"]
+        monthly = data.get("monthly_price")
+        one_time = data.get("one_time_price")
+        line = QuoteLine(
+            quote=quote,
+            product=product,
+            quantity=data.get("quantity") or 1,
+            term_months=data.get("term_months") or 12,
+            monthly_price=product.list_monthly_fee if monthly is None else monthly,
+            one_time_price=product.list_one_time_fee if one_time is None else one_time,
+            discount_pct=data.get("discount_pct") or Decimal("0"),
+        )
+        save_new(line)
+    _audit(actor, opportunity, _("报价 %(n)s（第 %(r)d 版）") % {"n": quote.number, "r": revision})
+    return quote
+
+
+@transaction.atomic
+def quote_submit(*, actor: User, quote: Quote, expected_version: int) -> Quote:
+    """Within the submitter's own limit the quote is approved at once; beyond it, it waits
+    for the lowest role whose limit covers the largest discount."""
+    opportunity = quote.solution.opportunity
+    require(access.can_work_solution(actor, opportunity))
+    check_version(quote, expected_version)
+    if quote.status != QuoteStatus.DRAFT:
+        raise bad_transition(_("只有草稿可以提交。"))
+    discount = max_discount(quote)
+    now = clock.now()
+    quote.submitted_by, quote.submitted_at = actor, now
+    fields = ["status", "submitted_by", "submitted_at", "approver_role", "decided_by", "decided_at"]
+    if discount <= limit_for(actor.role):
+        quote.status = QuoteStatus.APPROVED
+        quote.decided_by, quote.decided_at = actor, now
+        quote.approver_role = ""
+    else:
+        approver = next((r for r in CHAIN if limit_for(r) >= discount), None)
+        if approver is None:
+            raise ApplicationError(
+                _("折扣 %(d)s%% 超出任何审批权限。") % {"d": discount},
+                code=SalesErrorCode.OVER_ANY_LIMIT,
+            )
+        quote.status = QuoteStatus.PENDING
+        quote.approver_role = approver
+    save_versioned(quote, expected_version=expected_version, fields=fields)
+    _audit(
+        actor,
+        opportunity,
+        _("提交报价 %(n)s：%(s)s") % {"n": quote.number, "s": quote.get_status_display()},
+    )
+    return quote
+
+
+@transaction.atomic
+def quote_decide(
+    *, actor: User, quote: Quote, approve: bool, expected_version: int, note: str = ""
+) -> Quote:
+    """The next level up approves or rejects a discount beyond the submitter's limit; the
+    submitter never decides its own, and nobody approves beyond their own limit."""
+    opportunity = quote.solution.opportunity
+    require(access.can_decide_quote(actor, opportunity), _("您无权审批该报价。"))
+    check_version(quote, expected_version)
+    if quote.status != QuoteStatus.PENDING:
+        raise bad_transition(_("该报价不在待审批状态。"))
+    if quote.submitted_by_id == actor.pk:
+        raise ApplicationError(_("不能审批自己提交的报价。"), code=SalesErrorCode.OWN_APPROVAL)
+    discount = max_discount(quote)
+    if approve and discount > limit_for(actor.role):
+        raise ApplicationError(
+            _("折扣 %(d)s%% 超出您的审批权限，请提交上一级审批。") % {"d": discount},
+            code=SalesErrorCode.OVER_OWN_LIMIT,
+        )
+    if not approve and not note.strip():
+        raise ApplicationError(_("驳回请填写意见。"), field="note")
+    quote.status = QuoteStatus.APPROVED if approve else QuoteStatus.REJECTED
+    quote.decided_by, quote.decided_at, quote.decision_note = actor, clock.now(), note.strip()[:300]
+    save_versioned(
+        quote,
+        expected_version=expected_version,
+        fields=["status", "decided_by", "decided_at", "decision_note"],
+    )
+    _audit(
+        actor,
+        opportunity,
+        _("审批报价 %(n)s：%(s)s") % {"n": quote.number, "s": quote.get_status_display()},
+    )
+    return quote
+
+
+@transaction.atomic
+def quote_accept(*, actor: User, quote: Quote, expected_version: int) -> Quote:
+    """The customer accepts an approved quote; the deal moves on to the contract stage."""
+    opportunity = quote.solution.opportunity
+    require(access.can_edit_opportunity(actor, opportunity))
+    check_version(quote, expected_version)
+    if quote.status != QuoteStatus.APPROVED:
+        raise bad_transition(_("只有已批准的报价可以登记客户接受。"))
+    if quote.valid_until < clock.today():
+        raise bad_transition(_("报价已过有效期，请出新版本。"))
+    Quote.objects.filter(solution__opportunity=opportunity, status=QuoteStatus.ACCEPTED).update(
+        status=QuoteStatus.SUPERSEDED
+    )
+    quote.status = QuoteStatus.ACCEPTED
+    save_versioned(quote, expected_version=expected_version, fields=["status"])
+    _audit(actor, opportunity, _("客户接受报价 %(n)s") % {"n": quote.number})
+    if opportunity.stage in (Stage.NEED, Stage.SOLUTION, Stage.NEGOTIATION):
+        from telekam.sales.services.pipeline import opportunity_move
+
+        opportunity.refresh_from_db()
+        opportunity_move(
+            actor=actor,
+            opportunity=opportunity,
+            to_stage=Stage.CONTRACT,
+            expected_version=opportunity.version,
+            note=_("客户接受报价 %(n)s") % {"n": quote.number},
+        )
+    return quote
+
+
+def _audit(actor: Any, opportunity: Opportunity, summary: str) -> None:
+    audit_entry_create(
+        actor=actor,
+        action=AuditAction.EVENT,
+        target=opportunity,
+        account=opportunity.account,
+        summary=summary,
+    )
