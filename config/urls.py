@@ -6,5 +6,6 @@ urlpatterns = [
     path("accounts/", include("telekam.accounts.urls")),
     path("billing/", include("telekam.billing.urls")),
     path("service/", include("telekam.service.urls")),
+    path("sales/", include("telekam.sales.urls")),
     path("api/v1/", include("config.api_urls")),
 ]

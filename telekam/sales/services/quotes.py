@@ -10,12 +10,13 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from telekam.core import clock
 from telekam.core.errors import ApplicationError
 from telekam.core.models import AuditAction
-from telekam.core.services import audit_entry_create
+from telekam.core.services import audit_entry_create, notification_send
 from telekam.org.models import Role, User
 from telekam.sales import access
 from telekam.sales.errors import SalesErrorCode
@@ -181,6 +182,8 @@ def quote_submit(*, actor: User, quote: Quote, expected_version: int) -> Quote:
         quote.status = QuoteStatus.PENDING
         quote.approver_role = approver
     save_versioned(quote, expected_version=expected_version, fields=fields)
+    if quote.status == QuoteStatus.PENDING:
+        _ask_approvers(quote, opportunity, discount)
     _audit(
         actor,
         opportunity,
@@ -217,6 +220,14 @@ def quote_decide(
         expected_version=expected_version,
         fields=["status", "decided_by", "decided_at", "decision_note"],
     )
+    if quote.submitted_by is not None:
+        notification_send(
+            user=quote.submitted_by,
+            key=f"quote-decided:{quote.pk}",
+            title=_("报价 %(n)s %(s)s") % {"n": quote.number, "s": quote.get_status_display()},
+            body=quote.decision_note,
+            url=reverse("sales:quote_detail", args=[quote.pk]),
+        )
     _audit(
         actor,
         opportunity,
@@ -253,6 +264,20 @@ def quote_accept(*, actor: User, quote: Quote, expected_version: int) -> Quote:
             note=_("客户接受报价 %(n)s") % {"n": quote.number},
         )
     return quote
+
+
+def _ask_approvers(quote: Quote, opportunity: Opportunity, discount: Decimal) -> None:
+    approvers = User.objects.filter(is_active=True, role=quote.approver_role)
+    if quote.approver_role == Role.GROUP_LEAD:
+        approvers = approvers.filter(group_id=opportunity.group_id)
+    url = reverse("sales:quote_detail", args=[quote.pk])
+    for user in approvers.exclude(pk=quote.submitted_by_id or 0):
+        notification_send(
+            user=user,
+            key=f"quote-approval:{quote.pk}",
+            title=_("报价待审批（折扣 %(d)s%%）：%(o)s") % {"d": discount, "o": opportunity.name},
+            url=url,
+        )
 
 
 def _audit(actor: Any, opportunity: Opportunity, summary: str) -> None:
