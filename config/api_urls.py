@@ -6,12 +6,14 @@ from telekam.accounts.api import router as accounts_router
 from telekam.billing.api import router as billing_router
 from telekam.core.api import api, not_found_view
 from telekam.org.api import router as org_router
+from telekam.sales.api import router as sales_router
 from telekam.service.api import router as service_router
 
 api.add_router("/", accounts_router)
 api.add_router("/", billing_router)
 api.add_router("/", org_router)
 api.add_router("/", service_router)
+api.add_router("/", sales_router)
 
 urlpatterns = [
     path("", api.urls),

@@ -14,9 +14,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     from telekam.accounts import access
+    from telekam.sales import access as sales_access
 
+    nav = access.navigation_for(user)
+    nav["sales"] = sales_access.can_use_sales(user)
     return {
-        "nav": access.navigation_for(user),
+        "nav": nav,
         # One COUNT query, run only when a template shows it (the bell in base.html), so
         # htmx fragments rendered with the same context do not pay for it.
         "unread_notifications": SimpleLazyObject(

@@ -9,7 +9,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
 
 from telekam.core.errors import NotFound
 from telekam.sales import access
@@ -156,7 +156,8 @@ def contract_get_visible(*, user: Any, pk: int) -> Contract:
 
 
 def contracts_for_renewal(*, user: Any, today: dt.date) -> QuerySet[Contract]:
-    """Signed contracts whose renewal reminder is due (end within the lead time)."""
+    """Signed contracts not yet ended, soonest end first (the renewal job and the page apply
+    each contract's own lead time)."""
     return (
         Contract.objects.filter(
             opportunity__in=access.opportunities_visible_to(user).values("pk"),
@@ -179,7 +180,8 @@ def project_get_visible(*, user: Any, pk: int) -> Project:
 class BoardColumn:
     stage: str
     label: str
-    cards: list[Opportunity]
+    cards: list[Opportunity]  # up to the limit
+    count: int  # every deal in the stage
     monthly: Decimal
     weighted: Decimal
 
@@ -196,7 +198,16 @@ def pipeline_board(
         row["stage"]: row
         for row in qs.order_by()
         .values("stage")
-        .annotate(n=Count("pk"), monthly=Sum("expected_monthly"))
+        .annotate(
+            n=Count("pk"),
+            monthly=Sum("expected_monthly"),
+            weighted=Sum(
+                ExpressionWrapper(
+                    F("expected_monthly") * F("probability"),
+                    output_field=DecimalField(max_digits=20, decimal_places=2),
+                )
+            ),
+        )
     }
     cards: dict[str, list[Opportunity]] = defaultdict(list)
     for opp in qs:
@@ -204,15 +215,15 @@ def pipeline_board(
             cards[opp.stage].append(opp)
     columns = []
     for stage in OPEN_STAGES:
-        stage_cards = cards.get(stage, [])
-        monthly = (totals.get(stage) or {}).get("monthly") or ZERO
+        row = totals.get(stage) or {}
         columns.append(
             BoardColumn(
                 stage=stage,
                 label=str(Stage(stage).label),
-                cards=stage_cards,
-                monthly=monthly,
-                weighted=sum((o.weighted_monthly for o in stage_cards), ZERO),
+                cards=cards.get(stage, []),
+                count=row.get("n", 0),
+                monthly=Decimal(row.get("monthly") or 0).quantize(Decimal("0.01")),
+                weighted=(Decimal(row.get("weighted") or 0) / 100).quantize(Decimal("0.01")),
             )
         )
     return columns
@@ -239,8 +250,10 @@ def forecast(*, user: Any, today: dt.date, months: int = 6, group_id: int | None
     horizon = first
     for _i in range(months):
         horizon = (horizon + dt.timedelta(days=32)).replace(day=1)
-    for opp in qs.filter(close_date__lt=horizon).select_related(None).only(
-        "close_date", "expected_monthly", "expected_one_time", "probability"
+    for opp in (
+        qs.filter(close_date__lt=horizon)
+        .select_related(None)
+        .only("close_date", "expected_monthly", "expected_one_time", "probability")
     ):
         month = max(opp.close_date.replace(day=1), first)
         buckets[month].append(opp)

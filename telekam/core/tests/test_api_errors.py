@@ -391,6 +391,48 @@ def world() -> dict[str, Any]:
         reported_at=dt.datetime(2026, 11, 15, 0, 30, tzinfo=dt.UTC),
     )
     consult = svc.request_open(actor=head, account=account, kind="consultation", subject="问")
+    from telekam.sales import services as sales
+    from telekam.sales.models import Contract
+
+    presales = UserFactory(username="pre1", presales=True, group=group("finance"))
+    prospect = sales.prospect_create(
+        actor=head, data={"name": "新兴科技有限公司", "industry": "it"}, owner=am
+    )
+    deal = sales.opportunity_create(
+        actor=head,
+        name="专线扩容",
+        source="customer",
+        close_date=dt.date(2026, 12, 31),
+        account=account,
+    )
+    solution = sales.solution_create(actor=head, opportunity=deal, title="双路由方案")
+    quote = sales.quote_create(
+        actor=head,
+        solution=solution,
+        lines=[{"product": product(), "discount_pct": Decimal("5")}],
+        valid_until=dt.date(2026, 12, 31),
+    )
+    # a won deal, whose draft contract waits for its signature
+    won = sales.opportunity_create(
+        actor=head,
+        name="总部组网",
+        source="customer",
+        close_date=dt.date(2026, 12, 31),
+        account=account,
+    )
+    accepted = sales.quote_create(
+        actor=head,
+        solution=sales.solution_create(actor=head, opportunity=won, title="组网"),
+        lines=[{"product": product(), "quantity": 2}],
+        valid_until=dt.date(2026, 12, 31),
+    )
+    accepted = sales.quote_submit(actor=head, quote=accepted, expected_version=1)
+    sales.quote_accept(actor=head, quote=accepted, expected_version=accepted.version)
+    won.refresh_from_db()
+    sales.opportunity_move(
+        actor=head, opportunity=won, to_stage="won", expected_version=won.version
+    )
+    contract = Contract.objects.get(opportunity=won)
     token, _key = api_token_create(user=head, name="fuzz")
     client = Client()
     client.force_login(head)
@@ -410,6 +452,11 @@ def world() -> dict[str, Any]:
             "task_id": DeliveryTask.objects.get().pk,
             "callback_id": Callback.objects.get().pk,
             "account_id": account.pk,
+            "opportunity_id": deal.pk,
+            "prospect_id": prospect.pk,
+            "solution_id": solution.pk,
+            "quote_id": quote.pk,
+            "contract_id": contract.pk,
         },
         "account_pk": account.pk,
         "head_pk": head.pk,
@@ -420,6 +467,7 @@ def world() -> dict[str, Any]:
         },
         "parent": parent,
         "site": site,
+        "presales_pk": presales.pk,
     }
 
 
@@ -564,6 +612,78 @@ def _valid_bodies(w: dict[str, Any]) -> dict[tuple[str, str], Any]:
             "notes": "n",
             "version": 1,
         },
+        ("post", "/api/v1/sales/opportunities"): {
+            "name": "新商机",
+            "source": "proactive",
+            "close_date": "2027-01-31",
+            "account_id": w["account_pk"],
+            "products": ["digital_circuit", "ip_vpn"],
+            "expected_monthly": "5600.00",
+            "expected_one_time": "3000.00",
+            "description": "d",
+        },
+        ("post", "/api/v1/sales/opportunities/{opportunity_id}/move"): {
+            "to_stage": "solution",
+            "version": 1,
+            "note": "n",
+            "lost_reason": "price",
+            "lost_to": "",
+            "lost_note": "",
+        },
+        ("post", "/api/v1/sales/opportunities/{opportunity_id}/solutions"): {
+            "title": "方案",
+            "proposal": "p",
+            "presales_id": w["presales_pk"],
+        },
+        ("put", "/api/v1/sales/opportunities/{opportunity_id}/appraisal"): {
+            "capex": "100000.00",
+            "monthly_opex": "500.00",
+            "monthly_revenue": "6000.00",
+            "one_time_revenue": "3000.00",
+            "term_months": 36,
+            "discount_rate": "0.0800",
+        },
+        ("post", "/api/v1/sales/prospects"): {
+            "name": "未来能源集团",
+            "credit_code": "",
+            "industry": "mining",
+            "owner": "am1",
+            "city": "北京",
+            "address": "a",
+            "contact_name": "c",
+            "contact_title": "t",
+            "contact_phone": "13912345678",
+            "employees": 300,
+            "notes": "n",
+        },
+        ("post", "/api/v1/sales/prospects/{prospect_id}/convert"): {"version": 1, "segment": "key"},
+        ("post", "/api/v1/sales/solutions/{solution_id}/quotes"): {
+            "valid_until": "2026-12-31",
+            "note": "n",
+            "lines": [
+                {
+                    "product": "digital_circuit",
+                    "quantity": 2,
+                    "term_months": 24,
+                    "monthly_price": "2800.00",
+                    "one_time_price": "3000.00",
+                    "discount_pct": "5",
+                }
+            ],
+        },
+        ("post", "/api/v1/sales/quotes/{quote_id}/submit"): {"version": 1, "note": "n"},
+        ("post", "/api/v1/sales/quotes/{quote_id}/approve"): {"version": 1, "note": "同意"},
+        ("post", "/api/v1/sales/quotes/{quote_id}/reject"): {"version": 1, "note": "太低"},
+        ("post", "/api/v1/sales/quotes/{quote_id}/accept"): {"version": 1, "note": "n"},
+        ("post", "/api/v1/sales/contracts/{contract_id}/sign"): {
+            "signed_on": "2026-11-13",
+            "version": 1,
+        },
+        ("post", "/api/v1/sales/appraise"): {
+            "cashflows": ["-100000", "30000", "40000", "50000.50"],
+            "rate": "0.08",
+            "period": "year",
+        },
     }
 
 
@@ -616,6 +736,10 @@ NEEDS_EARLIER_STEP = {
     "/api/v1/service/compensation/{form_id}/sign",  # after operations confirmed
     "/api/v1/service/compensation/{form_id}/settle",  # after the signature
     "/api/v1/service/deliveries/{task_id}/confirm",  # after delivery
+    # sales: the world's quote is a draft (telekam/sales/tests/test_api.py takes each step)
+    "/api/v1/sales/quotes/{quote_id}/approve",  # after a submission beyond the limit
+    "/api/v1/sales/quotes/{quote_id}/reject",  # after a submission beyond the limit
+    "/api/v1/sales/quotes/{quote_id}/accept",  # after the approval
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from django.conf import settings
@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from telekam.core import clock
 from telekam.core.calendar import working_calendar
-from telekam.core.errors import ApplicationError
+from telekam.core.errors import ApplicationError, Conflict
 from telekam.core.models import AuditAction
 from telekam.core.services import audit_entry_create
 from telekam.org.models import User
@@ -79,7 +79,8 @@ def _months_later(day: dt.date, months: int) -> dt.date:
 
 
 def contract_draft_for(*, actor: User, opportunity: Opportunity) -> Contract:
-    """The draft contract of a won deal, from its accepted quote (idempotent)."""
+    """The draft contract of a won deal, from its accepted quote (idempotent). Called by
+    `opportunity_move` inside its transaction, after its permission check."""
     quote = (
         Quote.objects.filter(solution__opportunity=opportunity, status=QuoteStatus.ACCEPTED)
         .select_related("solution")
@@ -180,9 +181,11 @@ def contract_sign(
             line.save(update_fields=["activation_on"])
         if line.product_id not in policies or not line.product.has_circuit:
             continue
-        per_unit = (line.one_time_fee / line.quantity).quantize(Decimal("0.01"))
-        monthly = (line.monthly_fee / line.quantity).quantize(Decimal("0.01"))
-        for _i in range(line.quantity):
+        # split the line's fees over its units; the last unit takes the remaining cents
+        per_unit = (line.one_time_fee / line.quantity).quantize(Decimal("0.01"), ROUND_DOWN)
+        monthly = (line.monthly_fee / line.quantity).quantize(Decimal("0.01"), ROUND_DOWN)
+        for i in range(line.quantity):
+            last = i == line.quantity - 1
             order = order_accept(
                 actor=actor,
                 account=contract.account,
@@ -190,8 +193,10 @@ def contract_sign(
                 sla_class=contract.sla_class,
                 sla_level=contract.sla_level,
                 accepted_on=signed_on,
-                one_time_fee=per_unit,
-                monthly_fee=monthly,
+                one_time_fee=line.one_time_fee - per_unit * (line.quantity - 1)
+                if last
+                else per_unit,
+                monthly_fee=line.monthly_fee - monthly * (line.quantity - 1) if last else monthly,
                 description=_("合同 %(n)s") % {"n": contract.number},
             )
             line.orders.add(order)
@@ -271,6 +276,8 @@ def task_update(
     check_version(task, expected_version)
     if status not in TaskStatus.values:
         raise ApplicationError(_("请选择状态。"), field="status")
+    if owner is not None and not owner.is_active:
+        raise ApplicationError(_("负责人已停用。"), field="owner")
     task.status = status
     task.progress = 100 if status == TaskStatus.DONE else min(max(progress, 0), 99)
     task.done_on = clock.today() if status == TaskStatus.DONE else None
@@ -322,7 +329,9 @@ def appraisal_set(*, actor: User, opportunity: Opportunity, data: Mapping[str, A
         for field in APPRAISAL_FIELDS:
             setattr(appraisal, field, data[field])
         return save_new(appraisal)
-    expected = data.get("version", appraisal.version)
+    expected = data.get("version")
+    if expected is None:
+        raise Conflict(_("该商机的项目评估已由他人填写，请刷新后重新修改。"))
     check_version(appraisal, expected)
     for field in APPRAISAL_FIELDS:
         setattr(appraisal, field, data[field])

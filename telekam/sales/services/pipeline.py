@@ -10,14 +10,14 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from telekam.accounts.models import Account, Segment
-from telekam.accounts.services import account_create
+from telekam.accounts.models import Account, DecisionRole, Segment
+from telekam.accounts.services import account_create, contact_create
 from telekam.catalog.models import Product
 from telekam.core import clock
-from telekam.core.errors import ApplicationError
+from telekam.core.errors import ApplicationError, PermissionDenied, ValidationFailed
 from telekam.core.models import AuditAction
 from telekam.core.services import audit_entry_create
-from telekam.org.models import User
+from telekam.org.models import Role, User
 from telekam.sales import access
 from telekam.sales.errors import SalesErrorCode
 from telekam.sales.models import (
@@ -58,8 +58,12 @@ WIN_FROM = {Stage.NEGOTIATION, Stage.CONTRACT, Stage.IMPLEMENTATION}
 def prospect_create(*, actor: User, data: Mapping[str, Any], owner: User | None = None) -> Prospect:
     require(access.can_create(actor))
     owner = owner or actor
-    if owner.group_id is None:
-        raise ApplicationError(_("负责人未分配行业组。"), field="owner")
+    if owner.group_id is None or owner.role not in (Role.ACCOUNT_MANAGER, Role.GROUP_LEAD):
+        raise ApplicationError(_("负责人须为有行业组的客户经理或行业组长。"), field="owner")
+    if actor.role == Role.ACCOUNT_MANAGER and owner.pk != actor.pk:
+        raise PermissionDenied(_("客户经理只能登记自己负责的潜在客户。"))
+    if actor.role == Role.GROUP_LEAD and owner.group_id != actor.group_id:
+        raise PermissionDenied(_("行业组长只能为本组客户经理登记潜在客户。"))
     prospect = Prospect(owner=owner, group_id=owner.group_id)
     for field in PROSPECT_FIELDS:
         if field in data:
@@ -89,11 +93,33 @@ def prospect_convert(
     if prospect.credit_code:
         data["credit_code"] = prospect.credit_code
     account = account_create(actor=actor, data=data, owner=prospect.owner, segment=segment)
+    if prospect.contact_name:
+        _contact_carry_over(actor, account, prospect)
     prospect.account = account
     prospect.converted_at = clock.now()
     save_versioned(prospect, expected_version=expected_version, fields=["account", "converted_at"])
     Opportunity.objects.filter(prospect=prospect).update(account=account)
     return account
+
+
+def _contact_carry_over(actor: User, account: Account, prospect: Prospect) -> None:
+    """The contact typed on the prospect becomes the account's first contact (a number
+    that is neither a valid mobile nor a landline is left in the notes, not lost)."""
+    phone = prospect.contact_phone.strip()
+    data: dict[str, Any] = {
+        "name": prospect.contact_name,
+        "title": prospect.contact_title,
+        "decision_role": DecisionRole.DECISION_MAKER,
+    }
+    if phone:
+        data["mobile" if phone.startswith("1") and len(phone) == 11 else "phone"] = phone
+    try:
+        with transaction.atomic():
+            contact_create(actor=actor, account=account, data=data)
+    except ValidationFailed:
+        data.pop("mobile", None)
+        data.pop("phone", None)
+        contact_create(actor=actor, account=account, data=data)
 
 
 @transaction.atomic

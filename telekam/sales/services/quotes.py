@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -41,8 +41,9 @@ from telekam.service.services.common import (
 )
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
-# The approval chain, lowest first: each role may approve up to its own limit.
-CHAIN = (Role.ACCOUNT_MANAGER, Role.GROUP_LEAD, Role.DEPARTMENT_HEAD)
+# Who approves a discount beyond the submitter's own limit, lowest first: each up to its
+# own limit.
+CHAIN = (Role.GROUP_LEAD, Role.DEPARTMENT_HEAD)
 
 
 @transaction.atomic
@@ -139,6 +140,8 @@ def quote_create(
     )
     for data in lines:
         product = data["product"]
+        if not product.is_active:
+            raise ApplicationError(_("产品“%(p)s”已停售。") % {"p": product}, field="lines")
         monthly = data.get("monthly_price")
         one_time = data.get("one_time_price")
         line = QuoteLine(
@@ -206,6 +209,11 @@ def quote_decide(
     if quote.submitted_by_id == actor.pk:
         raise ApplicationError(_("不能审批自己提交的报价。"), code=SalesErrorCode.OWN_APPROVAL)
     discount = max_discount(quote)
+    if actor.role != Role.DEPARTMENT_HEAD and actor.role != quote.approver_role:
+        raise ApplicationError(
+            _("该报价需由%(r)s审批。") % {"r": Role(quote.approver_role).label},
+            code=SalesErrorCode.OVER_OWN_LIMIT,
+        )
     if approve and discount > limit_for(actor.role):
         raise ApplicationError(
             _("折扣 %(d)s%% 超出您的审批权限，请提交上一级审批。") % {"d": discount},
@@ -242,12 +250,14 @@ def quote_accept(*, actor: User, quote: Quote, expected_version: int) -> Quote:
     opportunity = quote.solution.opportunity
     require(access.can_edit_opportunity(actor, opportunity))
     check_version(quote, expected_version)
+    if opportunity.stage not in OPEN_STAGES:
+        raise bad_transition(_("已结束的商机不能再接受报价。"))
     if quote.status != QuoteStatus.APPROVED:
         raise bad_transition(_("只有已批准的报价可以登记客户接受。"))
     if quote.valid_until < clock.today():
         raise bad_transition(_("报价已过有效期，请出新版本。"))
     Quote.objects.filter(solution__opportunity=opportunity, status=QuoteStatus.ACCEPTED).update(
-        status=QuoteStatus.SUPERSEDED
+        status=QuoteStatus.SUPERSEDED, version=F("version") + 1
     )
     quote.status = QuoteStatus.ACCEPTED
     save_versioned(quote, expected_version=expected_version, fields=["status"])
@@ -263,6 +273,11 @@ def quote_accept(*, actor: User, quote: Quote, expected_version: int) -> Quote:
             expected_version=opportunity.version,
             note=_("客户接受报价 %(n)s") % {"n": quote.number},
         )
+    if opportunity.account_id is not None:
+        # the contract stage starts with the draft contract of the accepted quote
+        from telekam.sales.services.contracts import contract_draft_for
+
+        contract_draft_for(actor=actor, opportunity=opportunity)
     return quote
 
 
