@@ -212,8 +212,8 @@ def _decide(request: Any, payload: SalesQuoteStepIn, quote_id: int, *, approve: 
 
 @router.post("/sales/quotes/{quote_id}/approve", response=SalesQuoteOut)
 def quote_approve(request: Any, payload: SalesQuoteStepIn, quote_id: int = id_path()) -> Quote:
-    """Approve a pending discount (a group lead in its group up to its limit, the
-    department head up to its own; never the submitter)."""
+    """Approve a pending discount: the role it waits for (a group lead of the deal's group,
+    up to its limit) or the department head (up to 35 %); never the submitter."""
     return _decide(request, payload, quote_id, approve=True)
 
 
@@ -225,8 +225,8 @@ def quote_reject(request: Any, payload: SalesQuoteStepIn, quote_id: int = id_pat
 
 @router.post("/sales/quotes/{quote_id}/accept", response=SalesQuoteOut)
 def quote_accept(request: Any, payload: SalesQuoteStepIn, quote_id: int = id_path()) -> Quote:
-    """The customer accepted an approved, still valid quote: the deal moves on to the
-    contract stage."""
+    """The customer accepted an approved, still valid quote of an open deal: the deal moves
+    on to the contract stage (the quote's draft contract follows from it)."""
     services.quote_accept(
         actor=sales_user(request),
         quote=visible_quote(request, quote_id),

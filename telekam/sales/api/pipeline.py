@@ -368,6 +368,7 @@ def prospect_convert(
 class SalesBoardColumnOut(Schema):
     stage: str
     label: str
+    count: int = Field(..., description="Every deal in the stage (cards stop at the limit)")
     monthly: Decimal = Field(..., description="Expected monthly revenue of the column")
     weighted: Decimal = Field(..., description="The same weighted by probability")
     cards: list[SalesOpportunityOut] = Field(..., description="Soonest close first")

@@ -256,9 +256,15 @@ def quote_accept(*, actor: User, quote: Quote, expected_version: int) -> Quote:
         raise bad_transition(_("只有已批准的报价可以登记客户接受。"))
     if quote.valid_until < clock.today():
         raise bad_transition(_("报价已过有效期，请出新版本。"))
+    from telekam.sales.models import Contract, ContractStatus
+
+    if Contract.objects.filter(opportunity=opportunity, status=ContractStatus.SIGNED).exists():
+        raise bad_transition(_("合同已签订，不能再接受其他报价。"))
     Quote.objects.filter(solution__opportunity=opportunity, status=QuoteStatus.ACCEPTED).update(
         status=QuoteStatus.SUPERSEDED, version=F("version") + 1
     )
+    # a draft contract of the quote it replaces goes with it (nothing was created from it)
+    Contract.objects.filter(opportunity=opportunity, status=ContractStatus.DRAFT).delete()
     quote.status = QuoteStatus.ACCEPTED
     save_versioned(quote, expected_version=expected_version, fields=["status"])
     _audit(actor, opportunity, _("客户接受报价 %(n)s") % {"n": quote.number})

@@ -468,13 +468,64 @@ def test_lost_needs_a_reason_and_the_competitor_then_nothing_moves(w):
     assert snapshot() == before
 
 
-def test_a_stale_version_is_409_and_changes_nothing(w):
-    opportunity = moved(w, new_deal(w), "solution")
+def test_two_people_moving_from_the_same_version_the_second_gets_409(w):
+    opportunity = new_deal(w)
+    url = f"/sales/opportunities/{opportunity.pk}/move"
+    first = client(w, "am").post(url, {"to_stage": "solution", "version": 1})
+    assert first.status_code == 200, first.json()
     before = snapshot()
-    response = client(w, "am").post(
-        f"/sales/opportunities/{opportunity.pk}/move", {"to_stage": "negotiation", "version": 1}
+    second = client(w, "lead").post(
+        url, {"to_stage": "lost", "version": 1, "lost_reason": "price", "lost_note": "预算取消"}
     )
-    assert (response.status_code, response.json()["code"]) == (409, "conflict")
+    assert (second.status_code, second.json()["code"]) == (409, "conflict")
+    assert snapshot() == before
+    assert (reload(opportunity).stage, reload(opportunity).lost_reason) == ("solution", "")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"to_stage": "bogus", "version": 1},
+        {"to_stage": "", "version": 1},
+        {"to_stage": "solution", "version": 0},
+        {"to_stage": "solution", "version": 10**30},
+        {"to_stage": "solution"},
+        {"to_stage": "lost", "version": 1, "lost_reason": "bad luck"},
+        {"to_stage": "lost", "version": 1, "lost_reason": "price", "lost_note": "x" * 301},
+    ],
+)
+def test_bad_moves_are_422_and_change_nothing(w, body):
+    opportunity = new_deal(w)
+    before = snapshot()
+    response = client(w, "am").post(f"/sales/opportunities/{opportunity.pk}/move", body)
+    assert (response.status_code, response.json()["code"]) == (422, "invalid"), response.json()
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("close_date", "2026-02-30"),
+        ("close_date", "2206-04-30"),
+        ("expected_monthly", "-0.01"),
+        ("expected_monthly", 10**30),
+        ("expected_one_time", "1e400"),
+        ("source", "rumour"),
+        ("products", ["ip_vpn", "x" * 41]),
+        ("products", ["ip_vpn"] * 51),
+        ("name", ""),
+    ],
+)
+def test_bad_new_opportunities_are_422_and_change_nothing(w, field, value):
+    body = {
+        "name": "新商机",
+        "source": "customer",
+        "close_date": "2026-04-30",
+        "account_id": w["account"].pk,
+    }
+    before = snapshot()
+    response = client(w, "am").post("/sales/opportunities", {**body, field: value})
+    assert (response.status_code, response.json()["field"]) == (422, field), response.json()
     assert snapshot() == before
 
 
@@ -1127,6 +1178,20 @@ def test_board_columns_cards_and_totals(w):
     assert [[x["name"] for x in c["cards"]] for c in head] == [["政务云"], [], [], [], []]
     bad = client(w, "head").get("/sales/pipeline/board", group="nope")
     assert (bad.status_code, bad.json()["field"]) == (422, "group")
+
+
+def test_board_cards_stop_at_the_limit_but_the_totals_do_not(w):
+    for i in range(3):
+        new_deal(w, name=f"甲{i}", monthly="1000.00")
+    need = client(w, "am").get("/sales/pipeline/board", limit=1).json()[0]
+    assert (need["count"], len(need["cards"]), need["monthly"], need["weighted"]) == (
+        3,
+        1,
+        "3000.00",
+        "300.00",
+    )
+    for limit in (0, 101, "x"):
+        assert client(w, "am").get("/sales/pipeline/board", limit=limit).status_code == 422
 
 
 def test_forecast_by_month_with_overdue_deals_in_this_one(w):

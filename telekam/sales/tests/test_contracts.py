@@ -616,13 +616,6 @@ def test_appraisal_set_refused(w, who):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: quote_accept drafts the contract of the accepted quote, but a later "
-    "acceptance (a revised quote at the contract stage) supersedes the first quote and "
-    "drafts a second contract while the first draft, of the superseded quote, stays a "
-    "draft that contract_sign still signs into provisioning orders at the old prices.",
-)
 def test_a_revised_acceptance_leaves_one_draft_contract_from_the_accepted_quote(w):
     opportunity, first = accepted(w)
     solution = services.solution_create(actor=w["am"], opportunity=opportunity, title="方案二")
