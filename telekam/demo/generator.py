@@ -3,7 +3,8 @@
 One seed gives the same data every time: staff with a login per role, ~4,000 key accounts
 and ~3,000 commercial customers of Beijing, ~60 group customers with their hierarchies and
 virtual teams, 24 months of bills with trends, the account file around each account, and
-two years of the service desk's work on them (telekam.demo.service).
+two years of the service desk's work on them (telekam.demo.service), and a year of the
+sales pipeline for them and for prospects (telekam.demo.sales).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from telekam.demo import writer
 from telekam.demo.forge import Forge
 from telekam.demo.portfolio import PortfolioBuilder, Scale
 from telekam.demo.profile import ProfileBuilder
+from telekam.demo.sales import delete_sales_data, generate_sales
 from telekam.demo.service import delete_service_data, generate_history
 from telekam.demo.spend import Band, Bands, Calendar
 from telekam.demo.staff import (
@@ -69,7 +71,8 @@ def conflicting_usernames() -> list[str]:
 @transaction.atomic
 def reset() -> None:
     """Delete every account (and what hangs off it), the bills, the timeline, the demo users."""
-    delete_service_data()  # first: its rows protect accounts, circuits and users
+    delete_sales_data()  # first: its rows protect accounts, users and the desk's orders
+    delete_service_data()  # then: its rows protect accounts, circuits and users
     writer.delete_demo_data()
 
 
@@ -143,6 +146,23 @@ def generate(
         f"服务受理单 {desk['service_requests']} 张（开通工单 {desk['orders']}，"
         f"故障单 {desk['faults']}），回访 {desk['callbacks']} 次"
     )
+    sales = generate_sales(
+        seed=seed,
+        scale=scale,
+        accounts=[d.account for d in drafts],
+        profile=profile,
+        staff=staff,
+        products=products,
+        forge=forge,
+        now=clock.now(),
+    )
+    for key in ("service_requests", "request_events", "orders", "orders_open"):
+        desk[key] += sales["contract_orders"]  # recent contracts' orders, one request each
+    desk["service_audit_entries"] += sales["contract_orders"]
+    say(
+        f"商机 {sales['opportunities']} 个（潜在客户 {sales['prospects']} 家），"
+        f"报价 {sales['quotes']} 份，合同 {sales['contracts']} 份"
+    )
     counts = {
         "users": len(staff.users),
         "accounts": len(drafts),
@@ -155,5 +175,6 @@ def generate(
         "billing_lines": lines,
         "audit_entries": audits,
         **desk,
+        **sales,
     }
     return DemoResult(counts=counts, seconds=time.monotonic() - started)

@@ -117,7 +117,13 @@ def quotes_awaiting(*, user: Any) -> QuerySet[Quote]:
         return qs.none()
     return (
         qs.exclude(submitted_by=user)
-        .select_related("solution__opportunity", "solution__opportunity__account", "submitted_by")
+        .select_related(
+            "solution__opportunity",
+            "solution__opportunity__account",
+            "solution__opportunity__account__grade",
+            "submitted_by",
+        )
+        .prefetch_related("lines__product")
         .order_by("submitted_at", "id")
     )
 

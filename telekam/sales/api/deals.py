@@ -239,7 +239,9 @@ def quote_accept(request: Any, payload: SalesQuoteStepIn, quote_id: int = id_pat
 def approvals(request: Any, query: Query[PageQuery]) -> dict[str, Any]:
     """Quotes waiting for a decision the user may take, oldest submission first."""
     rows = selectors.quotes_awaiting(user=sales_user(request))
-    rows = rows.select_related("solution__opportunity__account__grade").prefetch_related("lines")
+    rows = rows.select_related("solution__opportunity__account__grade").prefetch_related(
+        "lines__product"
+    )
     return paginate(rows, query)
 
 

@@ -173,7 +173,7 @@ def _detail(request: Any, opportunity_id: int) -> Opportunity:
         "products",
         Prefetch("stage_changes", queryset=StageChange.objects.select_related("actor")),
         Prefetch("solutions", queryset=Solution.objects.select_related("presales")),
-        Prefetch("solutions__quotes", queryset=Quote.objects.prefetch_related("lines")),
+        Prefetch("solutions__quotes", queryset=Quote.objects.prefetch_related("lines__product")),
         "contracts",
         "appraisal",
     )

@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from telekam.catalog.models import ProductFamily
 from telekam.core import clock
 from telekam.core.calendar import working_calendar
 from telekam.core.errors import ApplicationError, Conflict
@@ -179,7 +180,11 @@ def contract_sign(
         if activation_dates and line.pk in activation_dates:
             line.activation_on = activation_dates[line.pk]
             line.save(update_fields=["activation_on"])
-        if line.product_id not in policies or not line.product.has_circuit:
+        if (
+            line.product_id not in policies
+            or not line.product.has_circuit
+            or line.product.family == ProductFamily.MOBILE  # numbers are opened, not built
+        ):
             continue
         # split the line's fees over its units; the last unit takes the remaining cents
         per_unit = (line.one_time_fee / line.quantity).quantize(Decimal("0.01"), ROUND_DOWN)

@@ -99,6 +99,12 @@ def prospect_convert(
     prospect.converted_at = clock.now()
     save_versioned(prospect, expected_version=expected_version, fields=["account", "converted_at"])
     Opportunity.objects.filter(prospect=prospect).update(account=account)
+    # a deal the customer already accepted a quote for gets its draft contract now
+    from telekam.sales.services.contracts import contract_draft_for
+
+    for opportunity in Opportunity.objects.filter(prospect=prospect, stage=Stage.CONTRACT):
+        if _accepted_quote_exists(opportunity):
+            contract_draft_for(actor=actor, opportunity=opportunity)
     return account
 
 
@@ -219,6 +225,10 @@ def opportunity_move(
             )
         if lost_reason == LostReason.COMPETITOR_SOLUTION and not lost_to.strip():
             raise ApplicationError(_("请填写赢单的竞争对手。"), field="lost_to")
+        # a draft contract of a lost deal is never signed
+        from telekam.sales.models import Contract, ContractStatus
+
+        Contract.objects.filter(opportunity=opportunity, status=ContractStatus.DRAFT).delete()
         opportunity.lost_reason = lost_reason
         opportunity.lost_to = lost_to.strip()[:60]
         opportunity.lost_note = lost_note.strip()[:300]

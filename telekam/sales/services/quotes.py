@@ -96,8 +96,23 @@ def limit_for(role: str) -> Decimal:
     return row.max_discount_pct if row else Decimal("0")
 
 
+def effective_discount(line: QuoteLine) -> Decimal:
+    """The discount off the catalogue's list prices over the line's term, whether given as a
+    discount or as lower unit prices: a price typed below list cannot slip past approval.
+    (A waived one-time fee counts for its share of the whole line.)"""
+    product = line.product
+    listed = (
+        product.list_monthly_fee * line.term_months + product.list_one_time_fee
+    ) * line.quantity
+    found = line.discount_pct
+    if listed > 0:
+        off = (100 - line.contract_value * 100 / listed).quantize(Decimal("0.01"))
+        found = max(found, off)
+    return max(found, Decimal("0"))
+
+
 def max_discount(quote: Quote) -> Decimal:
-    return max((line.discount_pct for line in quote.lines.all()), default=Decimal("0"))
+    return max((effective_discount(line) for line in quote.lines.all()), default=Decimal("0"))
 
 
 @transaction.atomic

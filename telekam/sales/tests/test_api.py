@@ -240,7 +240,7 @@ def test_deal_from_need_through_rounds_to_won_and_signed(w):
             "note": "两年期",
             "lines": [
                 {"product": "digital_circuit", "quantity": 2, "term_months": 24, "discount_pct": 8},
-                {"product": "ip_vpn", "monthly_price": "2300.00", "one_time_price": "0"},
+                {"product": "ip_vpn", "monthly_price": "2450.00", "one_time_price": "0"},
             ],
         },
     )
@@ -264,12 +264,12 @@ def test_deal_from_need_through_rounds_to_won_and_signed(w):
             "product_name": "IP-VPN",
             "quantity": 1,
             "term_months": 12,
-            "monthly_price": "2300.00",
+            "monthly_price": "2450.00",
             "one_time_price": "0.00",
             "discount_pct": "0.00",
-            "net_monthly": "2300.00",
+            "net_monthly": "2450.00",
             "net_one_time": "0.00",
-            "contract_value": "27600.00",
+            "contract_value": "29400.00",
         },
     ]
     assert {
@@ -290,9 +290,9 @@ def test_deal_from_need_through_rounds_to_won_and_signed(w):
         "number": "QT202603020001",
         "revision": 1,
         "status": "draft",
-        "monthly": "7452.00",
+        "monthly": "7602.00",
         "one_time": "5520.00",
-        "contract_value": "156768.00",
+        "contract_value": "158568.00",
         "max_discount": "8.00",
         "grade_limit": "8.00",  # crystal merits 8 %
         "over_grade": False,
@@ -372,7 +372,7 @@ def test_deal_from_need_through_rounds_to_won_and_signed(w):
     assert [
         (ln["product"], ln["quantity"], ln["monthly_fee"], ln["one_time_fee"], ln["orders"])
         for ln in contract["lines"]
-    ] == [("digital_circuit", 2, "5152.00", "5520.00", []), ("ip_vpn", 1, "2300.00", "0.00", [])]
+    ] == [("digital_circuit", 2, "5152.00", "5520.00", []), ("ip_vpn", 1, "2450.00", "0.00", [])]
 
     # Signed on Thu 30 Apr 2026: twenty working days on the statutory calendar (1-5 May
     # off, Sat 9 May worked) end on Mon 1 Jun.
@@ -395,7 +395,7 @@ def test_deal_from_need_through_rounds_to_won_and_signed(w):
     ] == [
         ("digital_circuit", "normal", D(2026, 4, 30), D(2026, 6, 1), Decimal("2760.00"), Decimal("2576.00")),
         ("digital_circuit", "normal", D(2026, 4, 30), D(2026, 6, 1), Decimal("2760.00"), Decimal("2576.00")),
-        ("ip_vpn", "normal", D(2026, 4, 30), D(2026, 6, 1), Decimal("0.00"), Decimal("2300.00")),
+        ("ip_vpn", "normal", D(2026, 4, 30), D(2026, 6, 1), Decimal("0.00"), Decimal("2450.00")),
     ]  # fmt: skip
     assert {o.account_id for o in orders} == {w["account"].pk}
 

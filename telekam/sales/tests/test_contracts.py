@@ -90,7 +90,7 @@ def refused(exc: type[Exception], call: Any, **kw: Any) -> Any:
 LINES = [
     # 2 x 2800 x 92 % = 5152.00 a month, 2 x 3000 x 92 % = 5520.00 once
     {"product": "digital_circuit", "quantity": 2, "term_months": 24, "discount_pct": "8"},
-    {"product": "ip_vpn", "monthly_price": "2300.00", "one_time_price": "0", "term_months": 12},
+    {"product": "ip_vpn", "monthly_price": "2450.00", "one_time_price": "0", "term_months": 12},
     {"product": "idc", "term_months": 36},  # no circuit: 4500.00 a month, 2000.00 once
 ]
 
@@ -187,7 +187,7 @@ def test_won_drafts_the_contract_from_the_accepted_quote_at_net_prices(w):
         for ln in contract.lines.order_by("pk")
     ] == [
         ("digital_circuit", 2, Decimal("5152.00"), Decimal("5520.00"), None),
-        ("ip_vpn", 1, Decimal("2300.00"), Decimal("0.00"), None),
+        ("ip_vpn", 1, Decimal("2450.00"), Decimal("0.00"), None),
         ("idc", 1, Decimal("4500.00"), Decimal("2000.00"), None),
     ]
     assert (
@@ -281,7 +281,7 @@ def test_signing_makes_one_order_per_unit_of_each_circuit_line_and_starts_implem
         ("digital_circuit", w["account"].pk, "urgent", "bronze", D(2026, 9, 29), 10, D(2026, 10, 19),
          False, Decimal("2760.00"), Decimal("2576.00"), "合同 HT202603020001"),
         ("ip_vpn", w["account"].pk, "urgent", "bronze", D(2026, 9, 29), 10, D(2026, 10, 19),
-         False, Decimal("0.00"), Decimal("2300.00"), "合同 HT202603020001"),
+         False, Decimal("0.00"), Decimal("2450.00"), "合同 HT202603020001"),
     ]  # fmt: skip
     lines = list(contract.lines.order_by("pk"))
     assert [sorted(o.pk for o in ln.orders.all()) for ln in lines] == [
@@ -330,23 +330,24 @@ def test_the_orders_of_a_line_add_up_to_the_line_to_the_cent(w):
         {
             "product": "ddn",
             "quantity": 3,
-            "monthly_price": "333.33",
-            "one_time_price": "1000.01",
+            "monthly_price": "2199.98",
+            "one_time_price": "2499.99",
             "discount_pct": "10",
         }
     ]
     _opportunity, contract = drafted(w, lines=lines)
     line = contract.lines.get()
-    # 3 x 333.33 x 90 % = 899.991 -> 899.99; 3 x 1000.01 x 90 % = 2700.027 -> 2700.03
-    assert (line.monthly_fee, line.one_time_fee) == (Decimal("899.99"), Decimal("2700.03"))
+    # 3 x 2199.98 x 90 % = 5939.946 -> 5939.95; 3 x 2499.99 x 90 % = 6749.973 -> 6749.97
+    assert (line.monthly_fee, line.one_time_fee) == (Decimal("5939.95"), Decimal("6749.97"))
     services.contract_sign(actor=w["am"], contract=contract, signed_on=TODAY, expected_version=1)
     orders = list(ProvisioningOrder.objects.order_by("pk"))
-    assert sum(o.monthly_fee for o in orders) == Decimal("899.99")
-    assert sum(o.one_time_fee for o in orders) == Decimal("2700.03")
+    assert sum(o.monthly_fee for o in orders) == Decimal("5939.95")
+    assert sum(o.one_time_fee for o in orders) == Decimal("6749.97")
+    # 5939.95 / 3 = 1979.983..: two units at 1979.98, the last takes the cent left
     assert [(o.monthly_fee, o.one_time_fee) for o in orders] == [
-        (Decimal("299.99"), Decimal("900.01")),
-        (Decimal("299.99"), Decimal("900.01")),
-        (Decimal("300.01"), Decimal("900.01")),
+        (Decimal("1979.98"), Decimal("2249.99")),
+        (Decimal("1979.98"), Decimal("2249.99")),
+        (Decimal("1979.99"), Decimal("2249.99")),
     ]
 
 

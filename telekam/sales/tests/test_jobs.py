@@ -85,3 +85,25 @@ def test_a_quote_waiting_for_approval_tells_the_groups_leads_only():
         (lead.pk, f"quote-approval:{quote.pk}")
     ]
     assert not Notification.objects.filter(user__in=[am, other_lead]).exists()
+
+
+def test_a_unit_price_below_list_counts_as_a_discount():
+    """Typing a lower price instead of a discount does not slip past the approval:
+    2,000 x 12 against IP-VPN's list 2,500 x 12 + 1,500 once = 24,000 / 31,500 -> 23.81 %
+    off, beyond the lead's 20 %: the head decides."""
+    am = UserFactory()
+    account = AccountFactory(owner=am)
+    with clock.frozen(aware(D(2026, 1, 5))):
+        opp = services.opportunity_create(
+            actor=am, name="专线", source="customer", close_date=D(2026, 3, 1), account=account
+        )
+        solution = services.solution_create(actor=am, opportunity=opp, title="方案")
+        quote = services.quote_create(
+            actor=am,
+            solution=solution,
+            valid_until=D(2026, 2, 28),
+            lines=[{"product": product("ip_vpn"), "monthly_price": Decimal("2000.00")}],
+        )
+        assert services.max_discount(quote) == Decimal("23.81")
+        quote = services.quote_submit(actor=am, quote=quote, expected_version=quote.version)
+    assert (quote.status, quote.approver_role) == ("pending", "department_head")

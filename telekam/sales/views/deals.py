@@ -185,7 +185,7 @@ def _solution_page(
     can_work = access.can_work_solution(request.user, opportunity)
     quotes = list(
         solution.quotes.select_related("submitted_by", "decided_by")
-        .prefetch_related("lines")
+        .prefetch_related("lines__product")
         .order_by("-revision")
     )
     return render(
@@ -267,7 +267,7 @@ def quote_new(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     opportunity = solution.opportunity
     _require(access.can_work_solution(request.user, opportunity))
     products = list(Product.objects.filter(is_active=True))
-    latest = solution.quotes.prefetch_related("lines").order_by("-revision").first()
+    latest = solution.quotes.prefetch_related("lines__product").order_by("-revision").first()
     kwargs = {"prefix": "lines", "form_kwargs": {"products": products}}
     if request.method == "POST":
         form = QuoteForm(request.POST)
@@ -442,7 +442,7 @@ def approvals(request: AuthedHttpRequest) -> HttpResponse:
     qs = (
         selectors.quotes_awaiting(user=request.user)
         .select_related("solution__opportunity__account__grade", "solution__opportunity__prospect")
-        .prefetch_related("lines")
+        .prefetch_related("lines__product")
     )
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     rows = [(quote, selectors.quote_figures(quote)) for quote in page.object_list]

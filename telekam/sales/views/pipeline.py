@@ -408,7 +408,7 @@ def opportunity_detail(
     changes = list(opportunity.stage_changes.select_related("actor"))
     solutions = list(
         opportunity.solutions.select_related("presales").prefetch_related(
-            Prefetch("quotes", queryset=Quote.objects.prefetch_related("lines"))
+            Prefetch("quotes", queryset=Quote.objects.prefetch_related("lines__product"))
         )
     )
     quotes = []
