@@ -89,8 +89,8 @@ def test_a_quote_waiting_for_approval_tells_the_groups_leads_only():
 
 def test_a_unit_price_below_list_counts_as_a_discount():
     """Typing a lower price instead of a discount does not slip past the approval:
-    2,000 x 12 against IP-VPN's list 2,500 x 12 + 1,500 once = 24,000 / 31,500 -> 23.81 %
-    off, beyond the lead's 20 %: the head decides."""
+    2,000 x 12 + 1,500 once against IP-VPN's list 2,500 x 12 + 1,500 = 25,500 / 31,500 ->
+    19.05 % off, beyond the AM's 10 %: the group lead decides."""
     am = UserFactory()
     account = AccountFactory(owner=am)
     with clock.frozen(aware(D(2026, 1, 5))):
@@ -104,6 +104,6 @@ def test_a_unit_price_below_list_counts_as_a_discount():
             valid_until=D(2026, 2, 28),
             lines=[{"product": product("ip_vpn"), "monthly_price": Decimal("2000.00")}],
         )
-        assert services.max_discount(quote) == Decimal("23.81")
+        assert services.max_discount(quote) == Decimal("19.05")
         quote = services.quote_submit(actor=am, quote=quote, expected_version=quote.version)
-    assert (quote.status, quote.approver_role) == ("pending", "department_head")
+    assert (quote.status, quote.approver_role) == ("pending", "group_lead")
