@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "telekam.billing",
     "telekam.service",
     "telekam.sales",
+    "telekam.engagement",
     "telekam.demo",
 ]
 
