@@ -7,5 +7,6 @@ urlpatterns = [
     path("billing/", include("telekam.billing.urls")),
     path("service/", include("telekam.service.urls")),
     path("sales/", include("telekam.sales.urls")),
+    path("visits/", include("telekam.engagement.urls")),
     path("api/v1/", include("config.api_urls")),
 ]
