@@ -279,6 +279,7 @@ def contact_log_create(
             planned.account_id != account.pk
             or planned.kind != kind
             or planned.status != PlanStatus.PLANNED
+            or not planned.period_start <= happened_on <= planned.period_end
         ):
             raise ApplicationError(_("该计划不能由这条记录完成。"), field="planned")
     else:
