@@ -4,7 +4,8 @@ One seed gives the same data every time: staff with a login per role, ~4,000 key
 and ~3,000 commercial customers of Beijing, ~60 group customers with their hierarchies and
 virtual teams, 24 months of bills with trends, the account file around each account, and
 two years of the service desk's work on them (telekam.demo.service), and a year of the
-sales pipeline for them and for prospects (telekam.demo.sales).
+sales pipeline for them and for prospects (telekam.demo.sales), and a year of visits and
+calls against the visit standards (telekam.demo.visits).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from telekam.demo.staff import (
     demo_logins,
     demo_usernames,
 )
+from telekam.demo.visits import delete_visits_data, generate_visits
 from telekam.org.models import IndustryGroup, User
 
 DEFAULT_SEED = 20260101
@@ -71,7 +73,8 @@ def conflicting_usernames() -> list[str]:
 @transaction.atomic
 def reset() -> None:
     """Delete every account (and what hangs off it), the bills, the timeline, the demo users."""
-    delete_sales_data()  # first: its rows protect accounts, users and the desk's orders
+    delete_visits_data()  # first: its plans protect users, its logs point at opportunities
+    delete_sales_data()  # then: its rows protect accounts, users and the desk's orders
     delete_service_data()  # then: its rows protect accounts, circuits and users
     writer.delete_demo_data()
 
@@ -163,6 +166,8 @@ def generate(
         f"商机 {sales['opportunities']} 个（潜在客户 {sales['prospects']} 家），"
         f"报价 {sales['quotes']} 份，合同 {sales['contracts']} 份"
     )
+    visits = generate_visits(seed=seed, staff=staff, now=clock.now())
+    say(f"走访计划 {visits['planned_contacts']} 项，走访与电话记录 {visits['contact_logs']} 条")
     counts = {
         "users": len(staff.users),
         "accounts": len(drafts),
@@ -176,5 +181,6 @@ def generate(
         "audit_entries": audits,
         **desk,
         **sales,
+        **visits,
     }
     return DemoResult(counts=counts, seconds=time.monotonic() - started)

@@ -45,7 +45,9 @@ def my_week(*, user: Any, today: dt.date) -> Week:
         .select_related("account", "account__grade")
         .order_by("due_on", "-account__grade__rank", "id")
     )
-    overdue = list(qs.filter(status=PlanStatus.PLANNED, due_on__lt=start))
+    # overdue: past its day but its period still open (after the period it is missed and
+    # only counts against compliance)
+    overdue = list(qs.filter(status=PlanStatus.PLANNED, due_on__lt=start, period_end__gte=today))
     week = list(qs.filter(due_on__gte=start, due_on__lte=end))
     days = [
         (

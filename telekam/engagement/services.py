@@ -74,7 +74,7 @@ class PlanReport:
 
 
 def plan_generate(*, month: dt.date, accounts: Iterable[Account] | None = None) -> PlanReport:
-    """Plan the month's calls and (in the quarter's first month) the quarter's visits every
+    """Plan the month's calls and, in a quarter's first month, the quarter's visits every
     active account is owed by its grade's standard, plus the extra visits its events earn
     (a major event in the month, a contract whose renewal falls due). Idempotent: each item
     has a key, so running it again adds nothing; items already moved or done stay."""
@@ -100,7 +100,7 @@ def plan_generate(*, month: dt.date, accounts: Iterable[Account] | None = None) 
                     f"std:{account.pk}:call:{month:%Y%m}:{i}",
                 )
             )
-        if month == q_start:
+        if month == q_start:  # the quarter's visits, planned with its first month
             for i, day in enumerate(spread(q_start, q_end, standard.visits_per_quarter)):
                 rows.append(
                     _item(
