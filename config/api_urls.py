@@ -5,6 +5,7 @@ from django.urls import path, re_path
 from telekam.accounts.api import router as accounts_router
 from telekam.billing.api import router as billing_router
 from telekam.core.api import api, not_found_view
+from telekam.engagement.api import router as visits_router
 from telekam.org.api import router as org_router
 from telekam.sales.api import router as sales_router
 from telekam.service.api import router as service_router
@@ -14,6 +15,7 @@ api.add_router("/", billing_router)
 api.add_router("/", org_router)
 api.add_router("/", service_router)
 api.add_router("/", sales_router)
+api.add_router("/", visits_router)
 
 urlpatterns = [
     path("", api.urls),

@@ -230,7 +230,7 @@ class GroupStaffing:
 def monthly_hours(standard: VisitStandard) -> Decimal:
     """Hours a month one account of the grade owes: visits a quarter / 3 and calls a month."""
     return (
-        Decimal(standard.visits_per_quarter) / 3 * standard.visit_hours
+        Decimal(standard.visits_per_quarter) * standard.visit_hours / 3
         + standard.calls_per_month * standard.call_hours
     )
 

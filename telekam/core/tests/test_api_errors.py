@@ -433,6 +433,21 @@ def world() -> dict[str, Any]:
         actor=head, opportunity=won, to_stage="won", expected_version=won.version
     )
     contract = Contract.objects.get(opportunity=won)
+    # visits: the month's planned call of the account, and a logged visit with a need
+    from telekam.engagement import services as visits
+    from telekam.engagement.models import PlannedContact
+
+    visits.plan_generate(month=dt.date(2026, 11, 1), accounts=[account])
+    plan = PlannedContact.objects.get(account=account, kind="call")
+    visit_log = visits.contact_log_create(
+        actor=am,
+        account=account,
+        kind="visit",
+        happened_on=dt.date(2026, 11, 10),
+        topics="扩容",
+        contacts=[contact],
+        needs="分支机构组网",
+    )
     token, _key = api_token_create(user=head, name="fuzz")
     client = Client()
     client.force_login(head)
@@ -457,6 +472,8 @@ def world() -> dict[str, Any]:
             "solution_id": solution.pk,
             "quote_id": quote.pk,
             "contract_id": contract.pk,
+            "plan_id": plan.pk,
+            "log_id": visit_log.pk,
         },
         "account_pk": account.pk,
         "head_pk": head.pk,
@@ -468,6 +485,8 @@ def world() -> dict[str, Any]:
         "parent": parent,
         "site": site,
         "presales_pk": presales.pk,
+        "contact_pk": contact.pk,
+        "plan_pk": plan.pk,
     }
 
 
@@ -679,6 +698,19 @@ def _valid_bodies(w: dict[str, Any]) -> dict[tuple[str, str], Any]:
             "signed_on": "2026-11-13",
             "version": 1,
         },
+        ("post", "/api/v1/visits/plans/{plan_id}/move"): {"due_on": "2026-11-20", "version": 1},
+        ("post", "/api/v1/visits/logs"): {
+            "account_id": w["account_pk"],
+            "kind": "call",
+            "happened_on": "2026-11-14",
+            "topics": "回访",
+            "contact_ids": [w["contact_pk"]],
+            "needs": "n",
+            "next_steps": "s",
+            "follow_up_on": "2026-11-30",
+            "planned_id": w["plan_pk"],
+        },
+        ("post", "/api/v1/visits/logs/{log_id}/opportunity"): {"name": "分支组网"},
         ("post", "/api/v1/sales/appraise"): {
             "cashflows": ["-100000", "30000", "40000", "50000.50"],
             "rate": "0.08",
@@ -730,6 +762,9 @@ STEP_ROLE = {
     "/api/v1/service/compensation/{form_id}/void": "ops",
     "/api/v1/service/deliveries/{task_id}/delivered": "am",
     "/api/v1/service/callbacks/{callback_id}/record": "desk",
+    # visits: the AM logs and moves its own plan from the phone
+    "/api/v1/visits/plans/{plan_id}/move": "am",
+    "/api/v1/visits/logs": "am",
 }
 NEEDS_EARLIER_STEP = {
     "/api/v1/service/faults/{fault_id}/resume",  # after a pause
