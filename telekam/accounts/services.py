@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from telekam.accounts import access
@@ -26,8 +26,9 @@ from telekam.core.services import (
     audit_entry_create,
     diff,
     full_clean_or_raise,
+    save_new,
+    save_versioned,
     snapshot,
-    versioned_update,
 )
 from telekam.org.models import Role, User
 
@@ -121,25 +122,6 @@ def _is_text(instance: models.Model, name: str) -> bool:
     return isinstance(field, models.CharField | models.TextField) and not field.null
 
 
-def _save_new(instance: T) -> T:
-    full_clean_or_raise(instance)
-    try:
-        with transaction.atomic():
-            instance.save()
-    except IntegrityError as exc:  # lost a race with a concurrent insert
-        raise ValidationFailed(_("数据与已有记录冲突。"), errors={"__all__": [str(exc)]}) from exc
-    return instance
-
-
-def _save_versioned(instance: Any, *, expected_version: int, fields: list[str]) -> None:
-    full_clean_or_raise(instance)
-    try:
-        with transaction.atomic():
-            versioned_update(instance, expected_version=expected_version, fields=fields)
-    except IntegrityError as exc:
-        raise ValidationFailed(_("数据与已有记录冲突。"), errors={"__all__": [str(exc)]}) from exc
-
-
 def _check_same_account(account: Account, **related: Any) -> None:
     """Related rows picked on a form (site, reports_to) must belong to the same account."""
     for field, obj in related.items():
@@ -182,7 +164,7 @@ def account_create(
     account = Account(owner=owner, group_id=owner.group_id, segment=segment)
     _assign(account, data, ACCOUNT_FIELDS)
     account.code = code or _next_code(segment)
-    _save_new(account)
+    save_new(account)
     Account.objects.filter(pk=account.pk).update(root=account.pk)
     account.root_id = account.pk
     audit_entry_create(
@@ -226,7 +208,7 @@ def account_update(
     changes = diff(before, snapshot(account, fields))
     if not changes:
         return account
-    _save_versioned(account, expected_version=expected_version, fields=fields)
+    save_versioned(account, expected_version=expected_version, fields=fields)
     audit_entry_create(
         actor=actor,
         action=AuditAction.UPDATE,
@@ -257,7 +239,7 @@ def account_assign(*, actor: User, account: Account, expected_version: int, owne
     changes = diff(before, snapshot(account, ACCOUNT_ASSIGNMENT_FIELDS))
     if not changes:
         return account
-    _save_versioned(
+    save_versioned(
         account, expected_version=expected_version, fields=list(ACCOUNT_ASSIGNMENT_FIELDS)
     )
     audit_entry_create(
@@ -292,7 +274,7 @@ def account_set_parent(
     before = snapshot(account, ["parent"])
     account.parent = parent
     account.root_id = parent.root_id if parent is not None else account.pk
-    _save_versioned(account, expected_version=expected_version, fields=["parent", "root"])
+    save_versioned(account, expected_version=expected_version, fields=["parent", "root"])
     # Everything below the account moves with it.
     frontier = [account.pk]
     while frontier:
@@ -315,7 +297,7 @@ def account_set_parent(
 def team_member_add(*, actor: User, account: Account, user: User, role: str) -> VirtualTeamMember:
     _require_edit(actor, account)
     member = VirtualTeamMember(account=account, user=user, role=role)
-    _save_new(member)
+    save_new(member)
     audit_entry_create(
         actor=actor,
         action=AuditAction.CREATE,
@@ -366,7 +348,7 @@ def _child_create(
     _check_same_account(
         account, **{f: getattr(instance, f) for f in ("site", "reports_to") if f in fields}
     )
-    _save_new(instance)
+    save_new(instance)
     label = model._meta.verbose_name
     audit_entry_create(
         actor=actor,
@@ -407,7 +389,7 @@ def _child_update(
         full_clean_or_raise(instance)
         instance.save(update_fields=fields)
     else:
-        _save_versioned(instance, expected_version=expected_version, fields=fields)
+        save_versioned(instance, expected_version=expected_version, fields=fields)
     audit_entry_create(
         actor=actor,
         action=AuditAction.UPDATE,

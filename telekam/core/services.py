@@ -16,10 +16,11 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from telekam.core import clock
-from telekam.core.errors import Conflict, NotFound, ValidationFailed
+from telekam.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from telekam.core.models import AuditAction, AuditEntry, Notification, Sequence, VersionedModel
 
 M = TypeVar("M", bound=VersionedModel)
+N = TypeVar("N", bound=models.Model)
 
 logger = logging.getLogger(__name__)
 
@@ -212,3 +213,50 @@ def notification_mark_read(*, user: Any, pk: int | None = None) -> int:
         if not notes.exists():
             raise NotFound(_("通知不存在。"))
     return notes.filter(read_at__isnull=True).update(read_at=clock.now())
+
+
+# --- the writes every app's services share ---------------------------------------------
+
+
+def require(allowed: bool, message: str | None = None) -> None:
+    """A PermissionDenied (403) unless `allowed`."""
+    if not allowed:
+        raise PermissionDenied(message or _("您没有执行此操作的权限。"))
+
+
+def check_version(instance: Any, expected_version: int) -> None:
+    """Refuse at once when the page or call acted on an old version of `instance` (the
+    write itself checks again, atomically, in `save_versioned`)."""
+    if instance.version != expected_version:
+        raise Conflict(
+            _("该记录已被他人修改（您编辑的是第 %(v)d 版）。请刷新后重新修改。")
+            % {"v": expected_version}
+        )
+
+
+def save_new(instance: N) -> N:
+    """Validate and insert `instance`; a lost race on a unique value is a 422, not a 500."""
+    full_clean_or_raise(instance)
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as exc:
+        raise ValidationFailed(_("数据与已有记录冲突。"), errors={"__all__": [str(exc)]}) from exc
+    return instance
+
+
+def save_versioned(instance: Any, *, expected_version: int, fields: list[str]) -> None:
+    """Validate and write `fields` only if nobody saved `instance` since `expected_version`
+    (Conflict otherwise): two people acting at once never overwrite each other."""
+    full_clean_or_raise(instance)
+    try:
+        with transaction.atomic():
+            versioned_update(instance, expected_version=expected_version, fields=fields)
+    except IntegrityError as exc:
+        raise ValidationFailed(_("数据与已有记录冲突。"), errors={"__all__": [str(exc)]}) from exc
+
+
+def next_number(prefix: str, day: dt.date) -> str:
+    """`prefix` + YYYYMMDD + a four-digit daily sequence, e.g. SR202612020007."""
+    stem = f"{prefix}{day:%Y%m%d}"
+    return f"{stem}{sequence_next(name=stem):04d}"

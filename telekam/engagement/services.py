@@ -17,7 +17,7 @@ from telekam.accounts.models import Account, AccountStatus, Contact, MajorEvent
 from telekam.core import clock
 from telekam.core.errors import ApplicationError, PermissionDenied
 from telekam.core.models import AuditAction
-from telekam.core.services import audit_entry_create
+from telekam.core.services import audit_entry_create, check_version, save_new, save_versioned
 from telekam.engagement.models import (
     ContactKind,
     ContactLog,
@@ -28,7 +28,6 @@ from telekam.engagement.models import (
     VisitStandard,
 )
 from telekam.org.models import Role, User
-from telekam.service.services.common import check_version, save_new, save_versioned
 
 MONTH = dt.timedelta(days=32)
 

@@ -17,7 +17,14 @@ from telekam.core import clock
 from telekam.core.calendar import working_calendar
 from telekam.core.errors import ApplicationError, Conflict
 from telekam.core.models import AuditAction
-from telekam.core.services import audit_entry_create
+from telekam.core.services import (
+    audit_entry_create,
+    check_version,
+    next_number,
+    require,
+    save_new,
+    save_versioned,
+)
 from telekam.org.models import User
 from telekam.sales import access
 from telekam.sales.errors import SalesErrorCode
@@ -37,15 +44,7 @@ from telekam.sales.models import (
 )
 from telekam.service.models import ProvisioningPolicy
 from telekam.service.services import order_accept
-from telekam.service.services.common import (
-    bad_transition,
-    check_version,
-    next_number,
-    not_after_today,
-    require,
-    save_new,
-    save_versioned,
-)
+from telekam.service.services.common import bad_transition, not_after_today
 
 # Implementation task templates (domain §4), with the working days each usually takes.
 TASK_TEMPLATES: dict[str, tuple[tuple[str, int], ...]] = {

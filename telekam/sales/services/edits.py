@@ -10,12 +10,18 @@ from django.utils.translation import gettext as _
 
 from telekam.core.errors import ApplicationError
 from telekam.core.models import AuditAction
-from telekam.core.services import audit_entry_create, diff, snapshot
+from telekam.core.services import (
+    audit_entry_create,
+    check_version,
+    diff,
+    require,
+    save_versioned,
+    snapshot,
+)
 from telekam.org.models import User
 from telekam.sales import access
 from telekam.sales.errors import SalesErrorCode
 from telekam.sales.models import Opportunity
-from telekam.service.services.common import check_version, require, save_versioned
 
 __all__ = ["opportunity_update"]
 

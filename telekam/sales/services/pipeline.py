@@ -16,7 +16,14 @@ from telekam.catalog.models import Product
 from telekam.core import clock
 from telekam.core.errors import ApplicationError, PermissionDenied, ValidationFailed
 from telekam.core.models import AuditAction
-from telekam.core.services import audit_entry_create
+from telekam.core.services import (
+    audit_entry_create,
+    check_version,
+    next_number,
+    require,
+    save_new,
+    save_versioned,
+)
 from telekam.org.models import Role, User
 from telekam.sales import access
 from telekam.sales.errors import SalesErrorCode
@@ -29,13 +36,6 @@ from telekam.sales.models import (
     QuoteStatus,
     Stage,
     StageChange,
-)
-from telekam.service.services.common import (
-    check_version,
-    next_number,
-    require,
-    save_new,
-    save_versioned,
 )
 
 PROSPECT_FIELDS = (

@@ -16,7 +16,15 @@ from django.utils.translation import gettext as _
 from telekam.core import clock
 from telekam.core.errors import ApplicationError
 from telekam.core.models import AuditAction
-from telekam.core.services import audit_entry_create, notification_send
+from telekam.core.services import (
+    audit_entry_create,
+    check_version,
+    next_number,
+    notification_send,
+    require,
+    save_new,
+    save_versioned,
+)
 from telekam.org.models import Role, User
 from telekam.sales import access
 from telekam.sales.errors import SalesErrorCode
@@ -31,14 +39,7 @@ from telekam.sales.models import (
     SolutionAttachment,
     Stage,
 )
-from telekam.service.services.common import (
-    bad_transition,
-    check_version,
-    next_number,
-    require,
-    save_new,
-    save_versioned,
-)
+from telekam.service.services.common import bad_transition
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 # Who approves a discount beyond the submitter's own limit, lowest first: each up to its
