@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "telekam.service",
     "telekam.sales",
     "telekam.engagement",
+    "telekam.retention",
     "telekam.demo",
 ]
 
