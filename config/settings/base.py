@@ -169,6 +169,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "media"
+
+# The analytics lake: call records and their aggregates as Parquet, one folder per day
+# (see telekam/analytics/lake.py). The engine is DuckDB unless TELEKAM_ANALYTICS_ENGINE=spark.
+# With Spark on a cluster, put the lake on storage every worker sees at the same path.
+TELEKAM_LAKE_DIR = Path(os.environ.get("TELEKAM_LAKE_DIR", VAR_DIR / "lake"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 

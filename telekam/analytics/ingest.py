@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from telekam.analytics.lake import Lake, replace_atomically
 
@@ -40,6 +41,24 @@ REASONS = (
     "bad_duration",
     "bad_charge",
 )
+
+# How a day's call records are written (the signal job reads them; bench/churn_signals.py
+# writes its synthetic days the same way).
+CALLS_SCHEMA = pa.schema(
+    [
+        ("call_start", pa.timestamp("us")),
+        ("calling_line", pa.string()),
+        ("called_number", pa.string()),
+        ("dialled_prefix", pa.string()),
+        ("trunk_carrier", pa.string()),
+        ("duration_s", pa.int32()),
+        ("charge_fen", pa.int64()),
+        ("competitor", pa.uint8()),
+        ("long_distance", pa.bool_()),
+    ]
+)
+CALLS_SORT = "calling_line, call_start"
+CALLS_PARQUET = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 262144"
 
 TIME_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y%m%d%H%M%S", "%Y-%m-%dT%H:%M:%S", "%Y/%m/%d %H:%M:%S"]
 
@@ -162,7 +181,9 @@ def ingest_file(
             f"coalesce(CASE prefix {prefix_case or 'WHEN NULL THEN 0'} END, "
             f"CASE upper(carrier) {trunk_case or 'WHEN NULL THEN 0'} END, 0)"
         )
-        comp_prefixes = _sql_list([p for p in prefixes if p.isdigit()])
+        digit_prefixes = [p for p in prefixes if p.isdigit()]
+        # With no competitor prefixes `prefix IN (NULL)` would be NULL, not false.
+        comp_prefix_test = f"prefix IN ({_sql_list(digit_prefixes)})" if digit_prefixes else "false"
         local_test = (
             " OR ".join(f"starts_with(called, '{c}')" for c in local if c.isdigit()) or "false"
         )
@@ -224,6 +245,7 @@ def ingest_file(
             f"""
             CREATE TEMP TABLE good AS
             SELECT CAST(ts AS DATE) AS day,
+                   row_no,
                    ts AS call_start,
                    line AS calling_line,
                    called AS called_number,
@@ -232,7 +254,7 @@ def ingest_file(
                    dur AS duration_s,
                    CAST(round(chg * 100) AS BIGINT) AS charge_fen,
                    CAST({competitor_sql} AS UTINYINT) AS competitor,
-                   (prefix IN ({comp_prefixes}) OR starts_with(called, '00')
+                   ({comp_prefix_test} OR starts_with(called, '00')
                      OR (starts_with(called, '0') AND NOT ({local_test}))) AS long_distance
             FROM typed WHERE reason IS NULL
             """
@@ -247,9 +269,9 @@ def ingest_file(
             final.parent.mkdir(parents=True, exist_ok=True)
             tmp = final.with_suffix(".parquet.tmp")
             con.execute(
-                f"""COPY (SELECT * EXCLUDE (day) FROM good WHERE day = DATE '{day_text}'
-                          ORDER BY calling_line, call_start)
-                    TO '{tmp}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 262144)"""
+                f"""COPY (SELECT * EXCLUDE (day, row_no) FROM good WHERE day = DATE '{day_text}'
+                          ORDER BY {CALLS_SORT}, row_no)
+                    TO '{tmp}' ({CALLS_PARQUET})"""
             )
             replace_atomically(tmp, final)
             if progress:

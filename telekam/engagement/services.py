@@ -194,6 +194,30 @@ def _event_items(start: dt.date, end: dt.date, accounts: Any) -> list[PlannedCon
     return rows
 
 
+def plan_extra_visits(
+    *, account: Account, trigger: str, key: str, start: dt.date, note: str = ""
+) -> int:
+    """The extra visits an event earns the account by the rule for `trigger` (none when
+    the operator has no such rule). `key` identifies the event: calling again adds nothing.
+    Returns how many items were planned."""
+    rule = ExtraVisitRule.objects.filter(trigger=trigger).first()
+    if rule is None or account.status != AccountStatus.ACTIVE:
+        return 0
+    due = start + dt.timedelta(days=rule.within_days)
+    rows = [
+        _item(account, ContactKind.VISIT, start, due, due, f"{key}:{i}", reason=trigger, note=note)
+        for i in range(rule.visits)
+    ]
+    known = set(
+        PlannedContact.objects.filter(source_key__in=[r.source_key for r in rows]).values_list(
+            "source_key", flat=True
+        )
+    )
+    new = [r for r in rows if r.source_key not in known]
+    PlannedContact.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
 def can_manage_plan(user: Any, item: PlannedContact) -> bool:
     if user.role == Role.ACCOUNT_MANAGER:
         return item.owner_id == user.pk

@@ -8,6 +8,7 @@ from telekam.retention.models.rules import (
 )
 from telekam.retention.models.runs import CancellationOrder, FieldReport, Run, RunKind, RunStatus
 from telekam.retention.models.warnings import (
+    LOST_OUTCOMES,
     CaseOutcome,
     CaseStatus,
     ChurnReason,
@@ -21,6 +22,7 @@ from telekam.retention.models.warnings import (
 )
 
 __all__ = [
+    "LOST_OUTCOMES",
     "CallRuleKind",
     "CancellationOrder",
     "CaseOutcome",

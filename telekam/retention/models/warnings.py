@@ -188,7 +188,10 @@ class RetentionAction(models.Model):
     done_on = models.DateField(_("日期"))
     text = models.TextField(_("措施"))
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("记录人"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("记录时间"), default=clock.now, editable=False)
 
@@ -220,7 +223,10 @@ class RiskScore(models.Model):
     reasons = models.JSONField(_("主要原因"), default=list)
     scored_at = models.DateTimeField(_("评分时间"), default=clock.now)
     run = models.ForeignKey(
-        "retention.Run", verbose_name=_("模型作业"), null=True, on_delete=models.SET_NULL,
+        "retention.Run",
+        verbose_name=_("模型作业"),
+        null=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
 

@@ -209,27 +209,28 @@ def _normalised(value: Any) -> str:
 
 
 def target_binary(series: pd.Series) -> tuple[np.ndarray, Any]:
-    """The target as 0/1 and the value that means "churned". Rows whose target is missing
+    """The target as 0/1 and the value that means "churned" (values compared without case
+    or surrounding spaces: "Yes" and "yes " are one value). Rows whose target is missing
     must have been removed before."""
-    values = list(pd.unique(series))
+    normalised = series.map(_normalised)
+    values = list(pd.unique(normalised))
     if len(values) != 2:
-        shown = ", ".join(str(_plain(v)) for v in values[:10])
+        shown = ", ".join(str(_plain(v)) for v in pd.unique(series)[:10])
         raise ChurnModelError(
             _("目标列“%(column)s”应恰好有两种取值（流失/未流失），实际有 %(n)d 种：%(values)s")
             % {"column": series.name, "n": len(values), "values": shown}
         )
-    positives = [v for v in values if _normalised(v) in POSITIVE_VALUES]
+    positives = [v for v in values if v in POSITIVE_VALUES]
     if len(positives) != 1:
         raise ChurnModelError(
             _(
                 "无法判断目标列“%(column)s”的哪个取值表示流失（%(values)s）；"
                 "流失一方应为 1、true、yes、y、t、churn、churned 或 lost 之一。"
             )
-            % {"column": series.name, "values": ", ".join(str(_plain(v)) for v in values)}
+            % {"column": series.name, "values": ", ".join(str(_plain(v)) for v in pd.unique(series))}
         )
-    positive = positives[0]
-    y = (series.map(_normalised) == _normalised(positive)).to_numpy(dtype=int)
-    return y, _plain(positive)
+    hits = (normalised == positives[0]).to_numpy()
+    return hits.astype(int), _plain(series[hits].iloc[0])
 
 
 def _target_present(df: pd.DataFrame, target: str) -> pd.DataFrame:
