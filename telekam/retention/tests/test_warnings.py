@@ -72,7 +72,7 @@ def test_one_open_warning_per_account_and_source():
     newer.refresh_from_db()
     assert newer.severity == Severity.HIGH
     assert newer.evidence == {"share_pct": 55.0}
-    other, what = _raise(account, source=WarningSource.SPEND)
+    _other, what = _raise(account, source=WarningSource.SPEND)
     assert what == "created"
     assert ChurnWarning.objects.count() == 2
     # the AM was told once per new warning and again when it got worse
