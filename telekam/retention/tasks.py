@@ -12,7 +12,6 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from telekam.core import clock
-from telekam.retention.models import RunStatus
 from telekam.retention.services import call_signals_run, calls_ingest, spend_signals_run
 from telekam.retention.services.calls import lake
 
@@ -33,7 +32,7 @@ def inbox_ingest() -> dict[str, int]:
         if path.suffix.lower() not in CALL_FILE_SUFFIXES:
             continue
         run = calls_ingest(path=path)
-        outcome = {RunStatus.DONE: "done", RunStatus.SKIPPED: "skipped"}.get(run.status, "failed")
+        outcome = {"done": "done", "skipped": "skipped"}.get(str(run.status), "failed")
         counts[outcome] += 1
         target = folder / ("failed" if outcome == "failed" else "done")
         target.mkdir(exist_ok=True)

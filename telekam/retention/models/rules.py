@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -60,7 +61,7 @@ class LocalAreaCode(models.Model):
         return self.code
 
 
-def pct_field(verbose: str, default: str, help_text: str = "") -> models.DecimalField:
+def pct_field(verbose: Any, default: str, help_text: Any = "") -> models.DecimalField:
     return models.DecimalField(
         verbose,
         max_digits=5,

@@ -80,7 +80,7 @@ def evaluate_spend(
         base_total = sum((totals[m] for m in before), ZERO) / 3
         total_drop = (base_total - totals[month]) / base_total * 100 if base_total else ZERO
         severity = Severity.HIGH if total_drop >= limit else Severity.MEDIUM
-        dropped.sort(key=lambda d: (-d["drop_pct"], d["product"]))
+        dropped.sort(key=lambda d: (-float(str(d["drop_pct"])), str(d["product"])))
         findings.append(
             SpendFinding(
                 account_id=account_id,
