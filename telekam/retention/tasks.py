@@ -12,7 +12,12 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from telekam.core import clock
-from telekam.retention.services import call_signals_run, calls_ingest, spend_signals_run
+from telekam.retention.services import (
+    call_signals_run,
+    calls_ingest,
+    risk_model_train,
+    spend_signals_run,
+)
 from telekam.retention.services.calls import lake
 
 CALL_FILE_SUFFIXES = (".csv", ".parquet", ".txt", ".cdr")
@@ -50,7 +55,5 @@ def churn_signals_task() -> dict[str, Any]:
 
 @db_periodic_task(crontab(day_of_week="1", hour="6", minute="30"))
 def risk_model_task() -> dict[str, Any]:
-    from telekam.retention.services.risk import risk_model_train
-
     run = risk_model_train(today=clock.today())
     return {"status": run.status, "report": run.report}

@@ -173,9 +173,7 @@ def _spend(accounts: QuerySet[Account], day: dt.date) -> dict[int, tuple[float, 
 
 def _grade_ranks(accounts: QuerySet[Account], day: dt.date) -> dict[int, float]:
     """The rank of the grade each account held on `day`."""
-    ranks = {
-        row["pk"]: row["grade__rank"] for row in accounts.values("pk", "grade__rank")
-    }
+    ranks = {row["pk"]: row["grade__rank"] for row in accounts.values("pk", "grade__rank")}
     # The earliest approved change after `day` tells what the grade was before it.
     later = (
         GradeChangeProposal.objects.filter(
@@ -229,7 +227,9 @@ def account_features(
         .annotate(first=Min("month"))
     }
     faults = _counts(
-        FaultTicket.objects.filter(account__in=accounts, reported_at__gte=start, reported_at__lt=end)
+        FaultTicket.objects.filter(
+            account__in=accounts, reported_at__gte=start, reported_at__lt=end
+        )
     )
     breaches = _sla_breaches(accounts, day)
     dissatisfied = _counts(

@@ -136,9 +136,7 @@ def _train_and_score(*, run: Run, today: dt.date, snapshot: dt.date) -> None:
             scored_at=scored_at,
             run=run,
         )
-        for account_id, probability, why in zip(
-            current.index, probabilities, reasons, strict=True
-        )
+        for account_id, probability, why in zip(current.index, probabilities, reasons, strict=True)
     ]
     with transaction.atomic():
         RiskScore.objects.all().delete()

@@ -1,5 +1,6 @@
 """Writes of the churn part. Import from here."""
 
+from telekam.retention.risk.train import risk_model_train
 from telekam.retention.services.calls import call_signals_run, calls_ingest, evaluate_calls
 from telekam.retention.services.intake import (
     CancellationImportInvalid,
@@ -29,6 +30,7 @@ __all__ = [
     "evaluate_calls",
     "evaluate_spend",
     "field_report_create",
+    "risk_model_train",
     "spend_signals_run",
     "warning_acknowledge",
     "warning_dismiss",

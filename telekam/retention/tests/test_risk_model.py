@@ -202,8 +202,8 @@ def test_a_bom_file_with_a_boolean_target(tmp_path):
 def test_rows_without_a_target_are_left_out():
     frame = pd.DataFrame(
         {
-            "x": list(range(40)) + [1, 2],
-            "churn": ["yes" if i >= 30 else "no" for i in range(40)] + [" ", None],
+            "x": [*range(40), 1, 2],
+            "churn": [*("yes" if i >= 30 else "no" for i in range(40)), " ", None],
         }
     )
 
@@ -237,7 +237,11 @@ def test_schema():
     assert schema.categorical == ("segment", "vip")
     assert schema.numeric == ("spend", "visits")
     assert schema.converted == ("spend",)
-    assert schema.dropped == {"account_id": "identifier", "name": "identifier", "region": "constant"}
+    assert schema.dropped == {
+        "account_id": "identifier",
+        "name": "identifier",
+        "region": "constant",
+    }
 
 
 def test_top_decile_precision_takes_at_least_one_row():
@@ -283,7 +287,8 @@ def test_fit_predict_explain():
     assert fitted.schema.features == ["industry", "spend_trend", "tenure_days"]
     assert (fitted.train_rows, fitted.positives) == (120, int(y.sum()))
     assert risk[0] > 0.9 > 0.1 > risk[1]
-    assert len(risk) == 3 and 0 <= risk[2] <= 1
+    assert len(risk) == 3
+    assert 0 <= risk[2] <= 1
     assert reasons[0][0]["feature"] == "spend_trend"
     assert reasons[0][0]["value"] == -0.7
     assert reasons[0][0]["effect"] > 0.5
