@@ -270,11 +270,27 @@ def _pipeline(schema: Schema, rows: int) -> Pipeline:
         parts.append(("numeric", "passthrough", list(schema.numeric)))
     columns = ColumnTransformer(parts, verbose_feature_names_out=False)
     is_categorical = [True] * len(schema.categorical) + [False] * len(schema.numeric)
+    # On a few thousand rows or more: smaller trees, a slower rate and early stopping on a
+    # held-out 15 % generalise better than the defaults (and stop sooner).
+    tuned: dict[str, Any] = (
+        {
+            "learning_rate": 0.05,
+            "max_iter": 400,
+            "max_leaf_nodes": 15,
+            "l2_regularization": 1.0,
+            "early_stopping": True,
+            "validation_fraction": 0.15,
+            "n_iter_no_change": 30,
+        }
+        if rows >= 1000
+        else {}
+    )
     booster = HistGradientBoostingClassifier(
         categorical_features=is_categorical if schema.categorical else None,
         # The default leaf of 20 rows cannot split a portfolio of a few dozen accounts.
         min_samples_leaf=int(min(20, max(3, rows // 10))),
         random_state=SEED,
+        **tuned,
     )
     return Pipeline([("columns", columns), ("booster", booster)])
 
