@@ -7,6 +7,7 @@ from telekam.billing.api import router as billing_router
 from telekam.core.api import api, not_found_view
 from telekam.engagement.api import router as visits_router
 from telekam.org.api import router as org_router
+from telekam.retention.api import router as retention_router
 from telekam.sales.api import router as sales_router
 from telekam.service.api import router as service_router
 
@@ -16,6 +17,7 @@ api.add_router("/", org_router)
 api.add_router("/", service_router)
 api.add_router("/", sales_router)
 api.add_router("/", visits_router)
+api.add_router("/", retention_router)
 
 urlpatterns = [
     path("", api.urls),

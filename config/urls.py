@@ -8,5 +8,6 @@ urlpatterns = [
     path("service/", include("telekam.service.urls")),
     path("sales/", include("telekam.sales.urls")),
     path("visits/", include("telekam.engagement.urls")),
+    path("retention/", include("telekam.retention.urls")),
     path("api/v1/", include("config.api_urls")),
 ]

@@ -14,15 +14,24 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     from telekam.accounts import access
+    from telekam.retention import access as retention_access
+    from telekam.retention.models import ChurnWarning, WarningStatus
     from telekam.sales import access as sales_access
 
     nav = access.navigation_for(user)
     nav["sales"] = sales_access.can_use_sales(user)
+    nav["warnings"] = retention_access.sees_warnings(user)
     return {
         "nav": nav,
         # One COUNT query, run only when a template shows it (the bell in base.html), so
         # htmx fragments rendered with the same context do not pay for it.
         "unread_notifications": SimpleLazyObject(
             lambda: Notification.objects.filter(user=user, read_at__isnull=True).count()
+        ),
+        # The user's warnings waiting for acknowledgement: one COUNT, only when shown.
+        "open_warnings": SimpleLazyObject(
+            lambda: ChurnWarning.objects.filter(assignee=user, status=WarningStatus.OPEN).count()
+            if nav["warnings"]
+            else 0
         ),
     }

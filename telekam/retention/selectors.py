@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from telekam.retention import access
 from telekam.retention.models import ChurnWarning, RiskScore, Run, WarningStatus
@@ -35,7 +35,14 @@ def warning_queue(
         qs = qs.filter(source=source)
     if q.strip():
         qs = qs.filter(Q(account__name__icontains=q.strip()) | Q(account__code=q.strip()))
-    return qs.order_by("status", "-severity", "ack_due", "-id")
+    # Waiting for acknowledgement first, then being worked, then closed.
+    stage = Case(
+        When(status=WarningStatus.OPEN, then=Value(0)),
+        When(status=WarningStatus.ACKNOWLEDGED, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return qs.order_by(stage, "-severity", "ack_due", "-id")
 
 
 def account_churn_panel(*, user: Any, account_id: int) -> dict[str, Any] | None:

@@ -19,4 +19,5 @@ urlpatterns = [
     path("cancellations/import/", runs.cancellations_import, name="cancellations_import"),
     path("rules/", runs.rules, name="rules"),
     path("analysis/", analysis.dashboard, name="analysis"),
+    path("analysis/cases/", analysis.analysis_cases, name="analysis_cases"),
 ]

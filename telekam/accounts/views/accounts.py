@@ -92,9 +92,14 @@ def my_accounts(request: AuthedHttpRequest) -> HttpResponse:
 @require_GET
 def account_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """The account page: the header and overview; the other tabs load on demand."""
+    from telekam.retention.views.warnings import account_churn_context
+
     file = selectors.account_file(user=request.user, pk=pk)
+    churn = account_churn_context(user=request.user, account=file.account)
     return render(
-        request, "accounts/detail.html", {"section": "accounts", "f": file, "account": file.account}
+        request,
+        "accounts/detail.html",
+        {"section": "accounts", "f": file, "account": file.account, **churn},
     )
 
 

@@ -448,6 +448,22 @@ def world() -> dict[str, Any]:
         contacts=[contact],
         needs="分支机构组网",
     )
+    # churn: an open warning without a case, and an open case with its own warning
+    from telekam.retention.models import Run, RunKind
+    from telekam.retention.tests.factories import ChurnWarningFactory, RetentionCaseFactory
+
+    warning = ChurnWarningFactory(
+        account=account, raised_on=dt.date(2026, 11, 13), ack_due=dt.date(2026, 11, 17)
+    )
+    case = RetentionCaseFactory(account=account, opened_on=dt.date(2026, 11, 10))
+    ChurnWarningFactory(
+        account=account,
+        source="spend",
+        case=case,
+        status="acknowledged",
+        raised_on=dt.date(2026, 11, 10),
+    )
+    run = Run.objects.create(kind=RunKind.CALL_SIGNALS, status="done", started_by=head)
     token, _key = api_token_create(user=head, name="fuzz")
     client = Client()
     client.force_login(head)
@@ -474,6 +490,9 @@ def world() -> dict[str, Any]:
             "contract_id": contract.pk,
             "plan_id": plan.pk,
             "log_id": visit_log.pk,
+            "warning_id": warning.pk,
+            "case_id": case.pk,
+            "run_id": run.pk,
         },
         "account_pk": account.pk,
         "head_pk": head.pk,
@@ -711,6 +730,35 @@ def _valid_bodies(w: dict[str, Any]) -> dict[tuple[str, str], Any]:
             "planned_id": w["plan_pk"],
         },
         ("post", "/api/v1/visits/logs/{log_id}/opportunity"): {"name": "分支组网"},
+        ("post", "/api/v1/retention/warnings/{warning_id}/acknowledge"): {"version": 1},
+        ("post", "/api/v1/retention/warnings/{warning_id}/dismiss"): {
+            "note": "误报",
+            "version": 1,
+        },
+        ("post", "/api/v1/retention/warnings/{warning_id}/case"): {
+            "plan": "上门拜访，提供长途套餐",
+            "version": 1,
+        },
+        ("post", "/api/v1/retention/cases/{case_id}/plan"): {"plan": "新方案", "version": 1},
+        ("post", "/api/v1/retention/cases/{case_id}/actions"): {
+            "done_on": "2026-11-14",
+            "text": "已拜访",
+        },
+        ("post", "/api/v1/retention/cases/{case_id}/close"): {
+            "outcome": "lost",
+            "reason": "competitor_ld",
+            "competitor": "china_unicom",
+            "monthly_revenue_lost": "3000.00",
+            "note": "n",
+            "closed_on": "2026-11-14",
+            "version": 1,
+        },
+        ("post", "/api/v1/retention/field-reports"): {
+            "account_id": w["account_pk"],
+            "text": "听说在和联通谈",
+            "heard_on": "2026-11-14",
+            "competitor": "china_unicom",
+        },
         ("post", "/api/v1/sales/appraise"): {
             "cashflows": ["-100000", "30000", "40000", "50000.50"],
             "rate": "0.08",
@@ -862,7 +910,13 @@ def test_the_valid_bodies_are_valid(world, method, path):
 
 
 def _state() -> tuple[Any, ...]:
+    from telekam.retention.models import ChurnWarning, FieldReport, RetentionAction, RetentionCase
+
     return (
+        list(ChurnWarning.objects.order_by("pk").values()),
+        list(RetentionCase.objects.order_by("pk").values()),
+        RetentionAction.objects.count(),
+        FieldReport.objects.count(),
         list(Account.objects.order_by("pk").values()),
         list(Contact.objects.order_by("pk").values()),
         list(ServiceInUse.objects.order_by("pk").values()),

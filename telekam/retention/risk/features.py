@@ -26,7 +26,6 @@ line (for any account) and the two before it; an account without lines in a mont
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import math
 from collections import defaultdict
 from collections.abc import Mapping
@@ -123,21 +122,13 @@ def lost_accounts(*, after: dt.date, through: dt.date) -> set[int]:
 
 
 def call_signals(*, day: dt.date, today: dt.date) -> CallFeatures | None:
-    """Competitor share and long-distance change per account from the call records, or
-    None when they are not available for `day` (no call store yet; or a past day and the
-    store only knows the current figures, which would leak today into the history)."""
-    try:
-        from telekam.retention import signals_store
-    except ImportError:
-        return None
-    call_features: Any = getattr(signals_store, "call_features", None)
-    if call_features is None:
-        return None
-    if day >= today:
-        return dict(call_features())
-    if "as_of" in inspect.signature(call_features).parameters:
-        return dict(call_features(as_of=day))
-    return None
+    """Competitor share and long-distance change per account from the call records as of
+    `day` (the daily aggregates in the lake answer for past days too), or None when the
+    lake has no call records for that time."""
+    from telekam.retention import signals_store
+
+    figures = signals_store.call_features(as_of=None if day >= today else day)
+    return dict(figures) if figures else None
 
 
 # --- features ------------------------------------------------------------------------------

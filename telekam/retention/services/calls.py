@@ -139,6 +139,11 @@ def _pct(part: float, whole: float) -> float:
     return round(100.0 * part / whole, 1) if whole else 0.0
 
 
+def call_figures(weekly: pa.Table) -> dict[int, dict[str, float]]:
+    """For every account with calls, the figures the risk model reads."""
+    return evaluate_calls(weekly, as_of=dt.date.min, thresholds={})[1]
+
+
 def evaluate_calls(
     weekly: pa.Table, *, as_of: dt.date, thresholds: dict[int, ChurnThreshold]
 ) -> tuple[list[CallFinding], dict[int, dict[str, float]]]:
@@ -153,9 +158,6 @@ def evaluate_calls(
     findings: list[CallFinding] = []
     features: dict[int, dict[str, float]] = {}
     for account_id, weeks in by_account.items():
-        threshold = thresholds.get(account_id)
-        if threshold is None:
-            continue
 
         def ld(week: int, *, competitor: bool | None = None, _w: Any = weeks) -> int:
             return sum(
@@ -175,7 +177,8 @@ def evaluate_calls(
             "competitor_share": share / 100.0,
             "ld_change": (ld0 - base_ld) / base_ld if base_ld else 0.0,
         }
-        if base_ld / 60.0 < threshold.min_baseline_minutes:
+        threshold = thresholds.get(account_id)
+        if threshold is None or base_ld / 60.0 < threshold.min_baseline_minutes:
             continue
         rules = []
         share_limit = float(threshold.competitor_share_pct)

@@ -198,9 +198,7 @@ def _write(*, actor: User, name: str, content: bytes, parsed: list[dict[str, Any
         finished_at=now,
         report={"new": len(new), "existing": len(existing)},
     )
-    CancellationOrder.objects.bulk_create(
-        [CancellationOrder(run=run, **p) for p in new]
-    )
+    CancellationOrder.objects.bulk_create([CancellationOrder(run=run, **p) for p in new])
     by_account: dict[int, Account] = {}
     for p in new:
         by_account[p["account"].pk] = p["account"]

@@ -346,7 +346,14 @@ def case_close(
         ],
     )
     now = clock.now()
-    for warning in case.warnings.select_for_update().exclude(status=WarningStatus.CLOSED):
+    # The case's warnings close with it; when the account is lost altogether, so do its
+    # other open warnings (there is nobody left to retain).
+    closing = ChurnWarning.objects.select_for_update().exclude(status=WarningStatus.CLOSED)
+    if outcome == CaseOutcome.LOST:
+        closing = closing.filter(account_id=case.account_id)
+    else:
+        closing = closing.filter(case=case)
+    for warning in closing:
         warning.status, warning.closed_at = WarningStatus.CLOSED, now
         warning.acknowledged_at = warning.acknowledged_at or now
         save_versioned(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-import sys
 import types
 from decimal import Decimal
 
@@ -400,35 +399,20 @@ def test_feature_queries_do_not_grow_with_accounts(portfolio):
 # --- the call records ----------------------------------------------------------------------
 
 
-@pytest.fixture
-def store(monkeypatch):
-    """A stand-in for retention.signals_store."""
-    monkeypatch.undo()  # the real call_signals
-    module = types.ModuleType("telekam.retention.signals_store")
-    monkeypatch.setitem(sys.modules, "telekam.retention.signals_store", module)
-    return module
+def test_call_signals_today_and_a_past_day(monkeypatch):
+    from telekam.retention import signals_store
 
+    monkeypatch.undo()  # the real call_signals (an autouse fixture stubs it)
+    asked = []
 
-def test_call_signals_today(store):
-    store.call_features = lambda: {1: {"competitor_share": 0.5, "ld_change": -0.1}}
+    def fake(*, as_of=None):
+        asked.append(as_of)
+        return {1: {"competitor_share": 0.5, "ld_change": -0.1}} if as_of is None else {}
 
+    monkeypatch.setattr(signals_store, "call_features", fake)
     assert features.call_signals(day=TODAY, today=TODAY) == {
         1: {"competitor_share": 0.5, "ld_change": -0.1}
     }
-    # only today's figures: none for the history, which they would leak into
+    # a past day is asked as of that day (never today's figures, which would leak)
     assert features.call_signals(day=SNAPSHOT, today=TODAY) is None
-
-
-def test_call_signals_as_of_a_past_day(store):
-    store.call_features = lambda as_of=None: {2: {"competitor_share": 0.1, "as_of": str(as_of)}}
-
-    assert features.call_signals(day=SNAPSHOT, today=TODAY) == {
-        2: {"competitor_share": 0.1, "as_of": "2026-05-19"}
-    }
-
-
-def test_call_signals_without_the_store(monkeypatch):
-    monkeypatch.undo()
-    monkeypatch.setitem(sys.modules, "telekam.retention.signals_store", None)  # ImportError
-
-    assert features.call_signals(day=TODAY, today=TODAY) is None
+    assert asked == [None, SNAPSHOT]

@@ -270,3 +270,13 @@ def test_spend_drop_is_warned_and_steady_spend_is_not():
         }
     ]
     assert warning.evidence["month"] == "2026-10-01"
+
+
+def test_call_features_of_a_past_week_come_from_the_daily_aggregates(world):
+    with clock.frozen(aware(AS_OF + dt.timedelta(days=1))):
+        _ingest_all(world["files"])
+        call_signals_run()
+    week_before = call_features(as_of=AS_OF - dt.timedelta(days=7))
+    assert week_before[world["drifting"].pk]["competitor_share"] == pytest.approx(1 / 21, abs=1e-3)
+    assert call_features()[world["drifting"].pk]["competitor_share"] == pytest.approx(0.6)
+    assert call_features(as_of=FIRST - dt.timedelta(days=60)) == {}
