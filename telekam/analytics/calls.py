@@ -11,12 +11,16 @@ definitions.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import ibis
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from telekam.analytics.engine import DUCKDB
+from telekam.analytics.lake import line_keys
 
 DAILY_SCHEMA = pa.schema(
     [
@@ -43,15 +47,18 @@ WEEKLY_SCHEMA = pa.schema(
 LINES_SCHEMA = pa.schema([("line", pa.string()), ("account_id", pa.int64())])
 
 
-def _read(con: Any, files: list[str]) -> Any:
+def _read(con: Any, files: list[str], columns: list[str] | None = None) -> Any:
     if con.name == DUCKDB:
-        return con.read_parquet(files)
-    # Ibis's Spark reader takes one path; read the list with Spark and name it a view.
-    global _views
-    _views += 1
-    name = f"tk_parquet_{_views}"
-    con._session.read.parquet(*files).createOrReplaceTempView(name)
-    return con.table(name)
+        # No hive partitioning: the day is known, and `day=` in the path is not a column.
+        table = con.read_parquet(files, hive_partitioning=False)
+    else:
+        # Ibis's Spark reader takes one path; read the list with Spark and name it a view.
+        global _views
+        _views += 1
+        name = f"tk_parquet_{_views}"
+        con._session.read.parquet(*files).createOrReplaceTempView(name)
+        table = con.table(name)
+    return table.select(columns) if columns else table
 
 
 _views = 0
@@ -67,22 +74,141 @@ def _to_arrow(expr: Any, schema: pa.Schema) -> pa.Table:
     return table.select(schema.names).cast(schema)
 
 
-def daily_aggregate(con: Any, *, day: dt.date, files: list[str], lines: pa.Table) -> pa.Table:
-    """Per account and carrier for one day: calls, seconds, long-distance calls and seconds."""
-    if not files:
-        return DAILY_SCHEMA.empty_table()
-    calls = _read(con, files)
-    owned = _table(lines.cast(LINES_SCHEMA))
-    joined = calls.join(owned, calls.calling_line == owned.line)
+@dataclass(frozen=True)
+class _Owned:
+    """The lines of the accounts, split for the join: by line key (nearly all of them) and
+    by text (lines too long for a key, usually none)."""
+
+    keyed: pa.Table  # line_key int64, account_id int64
+    long: pa.Table  # line string, account_id int64
+    text: pa.Table  # line string, account_id int64 (all of them, for call files without keys)
+
+
+_owned_cache: list[tuple[pa.Table, _Owned]] = []
+
+
+def _owned(lines: pa.Table) -> _Owned:
+    """Split once per lines table: the daily job passes the same table for every day."""
+    if _owned_cache and _owned_cache[0][0] is lines:
+        return _owned_cache[0][1]
+    text = lines.select(LINES_SCHEMA.names).cast(LINES_SCHEMA)
+    keys = line_keys(text.column("line"))
+    keyed = pa.table({"line_key": keys, "account_id": text.column("account_id")})
+    keyed = keyed.filter(pc.is_valid(keys))
+    too_long = pc.fill_null(pc.match_substring_regex(text.column("line"), "^[0-9]{19,}$"), False)
+    owned = _Owned(keyed=keyed, long=text.filter(too_long), text=text)
+    _owned_cache[:] = [(lines, owned)]
+    return owned
+
+
+def _has_line_key(files: list[str]) -> bool:
+    return all("line_key" in pq.read_schema(f).names for f in files)
+
+
+_CALL_COLUMNS = ["competitor", "duration_s", "long_distance"]
+_CALLS_SCHEMA = ibis.schema(
+    {
+        "line_key": "int64",
+        "calling_line": "string",
+        "competitor": "uint8",
+        "duration_s": "int32",
+        "long_distance": "boolean",
+    }
+)
+_KEYED_SCHEMA = ibis.schema({"line_key": "int64", "account_id": "int64"})
+_TEXT_SCHEMA = ibis.schema({"line": "string", "account_id": "int64"})
+
+
+def _daily_expr(calls: Any, *, keyed: Any | None, text: Any | None) -> Any:
+    """The day's sums per account and carrier: `calls` joined to the accounts' lines by
+    key (`keyed`) and/or by text (`text`: with `keyed`, only the calls without a key)."""
+    parts = []
+    if keyed is not None:
+        by_key = calls.join(keyed, calls.line_key == keyed.line_key)
+        parts.append(by_key.select("account_id", *_CALL_COLUMNS))
+    if text is not None:
+        rest = calls.filter(calls.line_key.isnull()) if keyed is not None else calls
+        by_text = rest.join(text, rest.calling_line == text.line)
+        parts.append(by_text.select("account_id", *_CALL_COLUMNS))
+    joined = parts[0] if len(parts) == 1 else parts[0].union(parts[1])
     ld = joined.long_distance
-    grouped = joined.group_by([joined.account_id, joined.competitor.cast("int32").name("competitor")])
+    grouped = joined.group_by(
+        [joined.account_id, joined.competitor.cast("int32").name("competitor")]
+    )
     agg = grouped.aggregate(
         calls=joined.count(),
         seconds=joined.duration_s.cast("int64").sum(),
         ld_calls=ld.cast("int64").sum(),
         ld_seconds=ld.ifelse(joined.duration_s, 0).cast("int64").sum(),
-    ).mutate(day=ibis.literal(day, type="date"))
-    return _to_arrow(agg.order_by(["account_id", "competitor"]), DAILY_SCHEMA)
+    )
+    return agg.order_by(["account_id", "competitor"])
+
+
+_sql_cache: dict[tuple[bool, bool], str] = {}
+
+
+def _daily_sql(*, keyed: bool, text: bool) -> str:
+    """`_daily_expr` compiled once for DuckDB over the views tk_calls, tk_keyed, tk_text:
+    building and compiling an Ibis expression costs more than a small day's query."""
+    cache_key = (keyed, text)
+    if cache_key not in _sql_cache:
+        calls = ibis.table(_CALLS_SCHEMA, name="tk_calls")
+        expr = _daily_expr(
+            calls,
+            keyed=ibis.table(_KEYED_SCHEMA, name="tk_keyed") if keyed else None,
+            text=ibis.table(_TEXT_SCHEMA, name="tk_text") if text else None,
+        )
+        _sql_cache[cache_key] = str(ibis.to_sql(expr, dialect="duckdb"))
+    return _sql_cache[cache_key]
+
+
+def _with_day(table: pa.Table, day: dt.date) -> pa.Table:
+    table = table.append_column("day", pa.array([day] * table.num_rows, pa.date32()))
+    return table.select(DAILY_SCHEMA.names).cast(DAILY_SCHEMA)
+
+
+def daily_aggregate(con: Any, *, day: dt.date, files: list[str], lines: pa.Table) -> pa.Table:
+    """Per account and carrier for one day: calls, seconds, long-distance calls and seconds.
+
+    A call belongs to an account when its calling line is one of the account's lines. The
+    join is on the integer line key (see `lake`), plus on the text of the lines too long
+    for a key when an account has such a line; call files written before the key existed
+    are joined on the text."""
+    if not files:
+        return DAILY_SCHEMA.empty_table()
+    owned = _owned(lines)
+    by_key = _has_line_key(files)
+    by_text = not by_key or owned.long.num_rows > 0
+    text_lines = owned.long if by_key else owned.text
+    if con.name == DUCKDB:
+        raw = con.con
+        listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+        key = "line_key, " if by_key else "NULL::BIGINT AS line_key, "
+        raw.execute(
+            "CREATE OR REPLACE TEMP VIEW tk_calls AS SELECT "
+            + key
+            + ", ".join(["calling_line", *_CALL_COLUMNS])
+            + f" FROM read_parquet([{listed}], hive_partitioning = false)"
+        )
+        raw.register("tk_keyed", owned.keyed)
+        raw.register("tk_text", text_lines)
+        try:
+            table = raw.sql(_daily_sql(keyed=by_key, text=by_text)).to_arrow_table()
+        finally:
+            raw.unregister("tk_keyed")
+            raw.unregister("tk_text")
+            raw.execute("DROP VIEW IF EXISTS tk_calls")
+        return _with_day(table, day)
+    columns = ["line_key"] if by_key else []
+    calls = _read(con, files, [*columns, "calling_line", *_CALL_COLUMNS])
+    if not by_key:
+        calls = calls.mutate(line_key=ibis.null("int64"))
+    expr = _daily_expr(
+        calls,
+        keyed=_table(owned.keyed) if by_key else None,
+        text=_table(text_lines) if by_text else None,
+    )
+    return _with_day(expr.to_pyarrow(), day)
 
 
 def weekly_series(con: Any, *, daily_files: list[str], as_of: dt.date, weeks: int) -> pa.Table:

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from telekam.analytics.lake import Lake, replace_atomically
+from telekam.analytics.lake import LINE_KEY_SQL, Lake, replace_atomically
 
 # The columns a file must have (CSV header or Parquet schema), in the switches' order.
 COLUMNS = (
@@ -55,6 +55,7 @@ CALLS_SCHEMA = pa.schema(
         ("charge_fen", pa.int64()),
         ("competitor", pa.uint8()),
         ("long_distance", pa.bool_()),
+        ("line_key", pa.int64()),
     ]
 )
 CALLS_SORT = "calling_line, call_start"
@@ -115,13 +116,21 @@ def _sql_list(values: list[str]) -> str:
     return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
 
 
+def _quote(value: object) -> str:
+    """A SQL string literal (file paths in COPY and read_* calls)."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def _source_sql(path: Path, con: duckdb.DuckDBPyConnection) -> str:
     """A relation of the file's rows with every column as text, plus the row number."""
     suffix = path.suffix.lower()
-    quoted = "'" + str(path).replace("'", "''") + "'"
+    quoted = _quote(path)
     if suffix == ".parquet":
         try:
-            names = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({quoted})").fetchall()]
+            names = [
+                r[0]
+                for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({quoted})").fetchall()
+            ]
         except duckdb.Error as exc:
             raise IngestError(f"not a readable Parquet file: {exc}") from exc
         missing = [c for c in COLUMNS if c not in names]
@@ -255,14 +264,17 @@ def ingest_file(
                    CAST(round(chg * 100) AS BIGINT) AS charge_fen,
                    CAST({competitor_sql} AS UTINYINT) AS competitor,
                    ({comp_prefix_test} OR starts_with(called, '00')
-                     OR (starts_with(called, '0') AND NOT ({local_test}))) AS long_distance
+                     OR (starts_with(called, '0') AND NOT ({local_test}))) AS long_distance,
+                   {LINE_KEY_SQL} AS line_key
             FROM typed WHERE reason IS NULL
             """
         )
-        days = dict(
-            (d.isoformat(), n)
-            for d, n in con.execute("SELECT day, count(*) FROM good GROUP BY 1 ORDER BY 1").fetchall()
-        )
+        days = {
+            d.isoformat(): n
+            for d, n in con.execute(
+                "SELECT day, count(*) FROM good GROUP BY 1 ORDER BY 1"
+            ).fetchall()
+        }
         for i, day_text in enumerate(days):
             day = dt.date.fromisoformat(day_text)
             final = lake.calls_day(day) / f"{name}.parquet"
@@ -271,7 +283,7 @@ def ingest_file(
             con.execute(
                 f"""COPY (SELECT * EXCLUDE (day, row_no) FROM good WHERE day = DATE '{day_text}'
                           ORDER BY {CALLS_SORT}, row_no)
-                    TO '{tmp}' ({CALLS_PARQUET})"""
+                    TO {_quote(tmp)} ({CALLS_PARQUET})"""
             )
             replace_atomically(tmp, final)
             if progress:
@@ -305,7 +317,7 @@ def ingest_file(
                     [[int(line), text] for line, text in malformed],
                 )
             tmp = qpath.with_suffix(".parquet.tmp")
-            con.execute(f"COPY (SELECT * FROM bad ORDER BY line) TO '{tmp}' (FORMAT parquet)")
+            con.execute(f"COPY (SELECT * FROM bad ORDER BY line) TO {_quote(tmp)} (FORMAT parquet)")
             replace_atomically(tmp, qpath)
             quarantine_path = str(qpath)
             cur = con.execute("SELECT * FROM bad ORDER BY line LIMIT 50")
