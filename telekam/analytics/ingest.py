@@ -7,6 +7,7 @@ the signal jobs in `calls.py` are the part that also runs on Spark.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import time
@@ -121,6 +122,23 @@ def _quote(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+def _csv_header(path: Path) -> list[str]:
+    with path.open("rb") as fh:
+        first = fh.readline(1 << 16)
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = first.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise IngestError("not a readable CSV file: unknown encoding")
+    names = next(csv.reader([text.strip("\r\n")]), [])
+    if len(names) != len(set(names)):
+        raise IngestError("not a readable CSV file: repeated column names")
+    return [n.strip() for n in names]
+
+
 def _source_sql(path: Path, con: duckdb.DuckDBPyConnection) -> str:
     """A relation of the file's rows with every column as text, plus the row number."""
     suffix = path.suffix.lower()
@@ -140,24 +158,20 @@ def _source_sql(path: Path, con: duckdb.DuckDBPyConnection) -> str:
         return f"SELECT row_number() OVER () AS row_no, {cols} FROM read_parquet({quoted})"
     if suffix not in (".csv", ".txt", ".cdr"):
         raise IngestError(f"unsupported file type {suffix!r}: use CSV or Parquet")
-    try:
-        header = con.execute(
-            f"SELECT * FROM sniff_csv({quoted}, header = true, all_varchar = true)"
-        ).fetchone()
-    except duckdb.Error as exc:
-        raise IngestError(f"not a readable CSV file: {exc}") from exc
-    del header
-    # Read every column as text; rows with the wrong number of fields are rejected by the
-    # reader into its rejects table and quarantined below as malformed lines.
-    rel = (
-        f"read_csv({quoted}, header = true, all_varchar = true, delim = ',', quote = '\"', "
-        f"store_rejects = true, rejects_table = 'cdr_rejects', rejects_scan = 'cdr_rejects_scan', "
-        f"strict_mode = true, parallel = false)"
-    )
-    names = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()]
+    # The header names the columns; every column is read as text, without sniffing (which
+    # costs more than a small file's whole read). Rows with the wrong number of fields are
+    # rejected by the reader into its rejects table and quarantined as malformed lines.
+    names = _csv_header(path)
     missing = [c for c in COLUMNS if c not in names]
     if missing:
         raise IngestError("missing columns: " + ", ".join(missing))
+    spec = "{" + ", ".join(f"'{n.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for n in names) + "}"
+    rel = (
+        f"read_csv({quoted}, header = true, auto_detect = false, columns = {spec}, "
+        "delim = ',', quote = '\"', escape = '\"', "
+        "store_rejects = true, rejects_table = 'cdr_rejects', rejects_scan = 'cdr_rejects_scan', "
+        "strict_mode = true, parallel = false)"
+    )
     cols = ", ".join(COLUMNS)
     return f"SELECT row_number() OVER () AS row_no, {cols} FROM {rel}"
 
@@ -235,7 +249,7 @@ def ingest_file(
         if path.suffix.lower() != ".parquet":
             try:
                 malformed = con.execute(
-                    "SELECT line, csv_line FROM cdr_rejects ORDER BY line"
+                    "SELECT line, any_value(csv_line) FROM cdr_rejects GROUP BY line ORDER BY line"
                 ).fetchall()
             except duckdb.Error:
                 malformed = []

@@ -5,7 +5,9 @@ and ~3,000 commercial customers of Beijing, ~60 group customers with their hiera
 virtual teams, 24 months of bills with trends, the account file around each account, and
 two years of the service desk's work on them (telekam.demo.service), and a year of the
 sales pipeline for them and for prospects (telekam.demo.sales), and a year of visits and
-calls against the visit standards (telekam.demo.visits).
+calls against the visit standards (telekam.demo.visits), and eight weeks of call records
+with the churn warnings they raise, eighteen months of warnings and retention cases, and
+the risk scores (telekam.demo.churn).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from telekam.billing.services import account_spend_refresh
 from telekam.catalog.models import Product
 from telekam.core import clock
 from telekam.demo import writer
+from telekam.demo.churn import delete_churn_data, generate_churn
 from telekam.demo.forge import Forge
 from telekam.demo.portfolio import PortfolioBuilder, Scale
 from telekam.demo.profile import ProfileBuilder
@@ -73,7 +76,8 @@ def conflicting_usernames() -> list[str]:
 @transaction.atomic
 def reset() -> None:
     """Delete every account (and what hangs off it), the bills, the timeline, the demo users."""
-    delete_visits_data()  # first: its plans protect users, its logs point at opportunities
+    delete_churn_data()  # first: its warnings, cases and runs protect accounts and users
+    delete_visits_data()  # then: its plans protect users, its logs point at opportunities
     delete_sales_data()  # then: its rows protect accounts, users and the desk's orders
     delete_service_data()  # then: its rows protect accounts, circuits and users
     writer.delete_demo_data()
@@ -168,6 +172,15 @@ def generate(
     )
     visits = generate_visits(seed=seed, staff=staff, now=clock.now())
     say(f"走访计划 {visits['planned_contacts']} 项，走访与电话记录 {visits['contact_logs']} 条")
+    churn = generate_churn(seed=seed, drafts=drafts, staff=staff, now=clock.now())
+    c = churn.counts
+    visits["planned_contacts"] += c["churn_planned_visits"]  # a warning earns a visit
+    say(
+        f"话单 {c['call_records']} 条（{c['call_files']} 个文件，隔离 {c['call_rows_bad']} 行），"
+        f"流失预警 {c['churn_warnings']} 条（未关闭 {c['churn_warnings_open']}），"
+        f"挽留案例 {c['retention_cases']} 个，风险评分 {c['risk_scores']} 户"
+        f"（模型：{churn.risk}）；转网迹象：{'、'.join(churn.drifting) or '无'}"
+    )
     counts = {
         "users": len(staff.users),
         "accounts": len(drafts),
@@ -182,5 +195,6 @@ def generate(
         **desk,
         **sales,
         **visits,
+        **churn.counts,
     }
     return DemoResult(counts=counts, seconds=time.monotonic() - started)

@@ -184,3 +184,19 @@ def test_an_unknown_file_type_is_refused(tmp_path, lake, rules):
 
     with pytest.raises(IngestError, match="unsupported file type"):
         ingest_file(path, lake=lake, rules=rules)
+
+
+def test_a_line_missing_several_fields_is_one_malformed_row(tmp_path):
+    from telekam.analytics.ingest import CallRules, ingest_file
+    from telekam.analytics.lake import Lake
+
+    path = tmp_path / "short.csv"
+    path.write_text(
+        "call_start,calling_line,called_number,dialled_prefix,trunk_carrier,duration_s,charge\n"
+        "2026-11-02 09:00:00,02150001234,01088889999,17911,CT,120,0.60\n"
+        "2026-11-02 09:01:00,02150001234\n"
+    )
+    report = ingest_file(path, lake=Lake(tmp_path / "lake"), rules=CallRules())
+    assert (report.rows_in, report.rows_ok, report.rows_bad) == (2, 1, 1)
+    assert report.reasons == {"malformed_line": 1}
+    assert [(s["line"], s["reason"]) for s in report.samples] == [(3, "malformed_line")]

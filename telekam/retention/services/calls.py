@@ -36,6 +36,7 @@ from telekam.retention.services.warnings import thresholds_for, warning_raise
 COMPETITOR_CODES: dict[str, int] = {value: i + 1 for i, value in enumerate(Competitor.values)}
 COMPETITOR_NAMES: dict[int, str] = {code: value for value, code in COMPETITOR_CODES.items()}
 
+PHONE_LINE = re.compile(r"[+0-9() \-]+")
 WEEKS = 8  # the chart's span: this week and 7 before
 BASELINE_WEEKS = (1, 2, 3, 4)  # the account's own trailing baseline
 
@@ -62,6 +63,10 @@ def lines_table() -> pa.Table:
     lines, accounts = [], []
     seen: set[str] = set()
     for number, account_id in pairs.iterator(chunk_size=5000):
+        # A telephone line is digits with separators ("010-6521 8888"); a circuit id such
+        # as BJ-DC-1234567 is not a calling line.
+        if not PHONE_LINE.fullmatch(number.strip()):
+            continue
         digits = re.sub(r"\D", "", number)
         if len(digits) >= 5 and digits not in seen:
             seen.add(digits)

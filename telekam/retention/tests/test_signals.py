@@ -280,3 +280,18 @@ def test_call_features_of_a_past_week_come_from_the_daily_aggregates(world):
     assert week_before[world["drifting"].pk]["competitor_share"] == pytest.approx(1 / 21, abs=1e-3)
     assert call_features()[world["drifting"].pk]["competitor_share"] == pytest.approx(0.6)
     assert call_features(as_of=FIRST - dt.timedelta(days=60)) == {}
+
+
+def test_lines_are_the_telephone_numbers_of_services_in_use(world):
+    from telekam.retention.services.calls import lines_table
+
+    ServiceFactory(account=world["steady"], number="BJ-DC-1234567")  # a circuit, not a line
+    ServiceFactory(account=world["steady"], number="(021) 5550-3003")
+    table = lines_table()
+    assert dict(
+        zip(table.column("line").to_pylist(), table.column("account_id").to_pylist(), strict=True)
+    ) == {
+        "02155501001": world["drifting"].pk,
+        "02155502002": world["steady"].pk,
+        "02155503003": world["steady"].pk,
+    }
