@@ -186,19 +186,14 @@ def _sorted_rows(**columns: Any) -> pa.Table:
 
 
 def run_job(root: Path, out: Path) -> int:
-    """What `call_signals_run` does: every day's aggregate, then the weekly series."""
+    """What `call_signals_run` does: every day's aggregate (a week per query), then the
+    weekly series."""
     from telekam.analytics import calls, engine
 
     lake = Lake(root)
     lines = pq.read_table(root / "lines.parquet")
     con = engine.connect("duckdb", threads=THREADS)
-    rows = 0
-    for day in lake.calls_days():
-        table = calls.daily_aggregate(con, day=day, files=lake.call_files(day), lines=lines)
-        rows += pc.sum(table.column("calls")).as_py() or 0
-        path = lake.daily(day)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table, path)
+    calls.aggregate_days(con, lake=lake, days=lake.calls_days(), lines=lines)
     first = AS_OF - dt.timedelta(days=7 * WEEKS - 1)
     weekly = calls.weekly_series(
         con, daily_files=lake.daily_files(first, AS_OF), as_of=AS_OF, weeks=WEEKS

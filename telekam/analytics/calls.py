@@ -11,7 +11,9 @@ definitions.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import ibis
@@ -20,7 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from telekam.analytics.engine import DUCKDB
-from telekam.analytics.lake import line_keys
+from telekam.analytics.lake import Lake, line_keys, replace_atomically
 
 DAILY_SCHEMA = pa.schema(
     [
@@ -108,6 +110,7 @@ def _has_line_key(files: list[str]) -> bool:
 _CALL_COLUMNS = ["competitor", "duration_s", "long_distance"]
 _CALLS_SCHEMA = ibis.schema(
     {
+        "day": "date",
         "line_key": "int64",
         "calling_line": "string",
         "competitor": "uint8",
@@ -120,28 +123,28 @@ _TEXT_SCHEMA = ibis.schema({"line": "string", "account_id": "int64"})
 
 
 def _daily_expr(calls: Any, *, keyed: Any | None, text: Any | None) -> Any:
-    """The day's sums per account and carrier: `calls` joined to the accounts' lines by
+    """The sums per day, account and carrier: `calls` joined to the accounts' lines by
     key (`keyed`) and/or by text (`text`: with `keyed`, only the calls without a key)."""
     parts = []
     if keyed is not None:
         by_key = calls.join(keyed, calls.line_key == keyed.line_key)
-        parts.append(by_key.select("account_id", *_CALL_COLUMNS))
+        parts.append(by_key.select("day", "account_id", *_CALL_COLUMNS))
     if text is not None:
         rest = calls.filter(calls.line_key.isnull()) if keyed is not None else calls
         by_text = rest.join(text, rest.calling_line == text.line)
-        parts.append(by_text.select("account_id", *_CALL_COLUMNS))
+        parts.append(by_text.select("day", "account_id", *_CALL_COLUMNS))
     joined = parts[0] if len(parts) == 1 else parts[0].union(parts[1])
     ld = joined.long_distance
-    grouped = joined.group_by(
-        [joined.account_id, joined.competitor.cast("int32").name("competitor")]
-    )
+    # Plain columns as group keys and filtered sums: the engines run these fastest; the
+    # types are fixed when the result is cast to DAILY_SCHEMA.
+    grouped = joined.group_by([joined.day, joined.account_id, joined.competitor])
     agg = grouped.aggregate(
         calls=joined.count(),
-        seconds=joined.duration_s.cast("int64").sum(),
-        ld_calls=ld.cast("int64").sum(),
-        ld_seconds=ld.ifelse(joined.duration_s, 0).cast("int64").sum(),
+        seconds=joined.duration_s.sum(),
+        ld_calls=joined.count(where=ld),
+        ld_seconds=ibis.coalesce(joined.duration_s.sum(where=ld), 0),
     )
-    return agg.order_by(["account_id", "competitor"])
+    return agg
 
 
 _sql_cache: dict[tuple[bool, bool], str] = {}
@@ -162,33 +165,37 @@ def _daily_sql(*, keyed: bool, text: bool) -> str:
     return _sql_cache[cache_key]
 
 
-def _with_day(table: pa.Table, day: dt.date) -> pa.Table:
-    table = table.append_column("day", pa.array([day] * table.num_rows, pa.date32()))
-    return table.select(DAILY_SCHEMA.names).cast(DAILY_SCHEMA)
+def _quoted(files: list[str]) -> str:
+    return ", ".join("'" + f.replace("'", "''") + "'" for f in files)
 
 
-def daily_aggregate(con: Any, *, day: dt.date, files: list[str], lines: pa.Table) -> pa.Table:
-    """Per account and carrier for one day: calls, seconds, long-distance calls and seconds.
+def daily_aggregates(con: Any, *, days: dict[dt.date, list[str]], lines: pa.Table) -> pa.Table:
+    """Per day, account and carrier: calls, seconds, long-distance calls and seconds, for
+    the given days (each with its call files) in one query: the accounts' lines are hashed
+    once for all of them.
 
     A call belongs to an account when its calling line is one of the account's lines. The
     join is on the integer line key (see `lake`), plus on the text of the lines too long
     for a key when an account has such a line; call files written before the key existed
     are joined on the text."""
-    if not files:
+    days = {d: f for d, f in sorted(days.items()) if f}
+    if not days:
         return DAILY_SCHEMA.empty_table()
     owned = _owned(lines)
-    by_key = _has_line_key(files)
+    by_key = all(_has_line_key(f) for f in days.values())
     by_text = not by_key or owned.long.num_rows > 0
     text_lines = owned.long if by_key else owned.text
+    key = "line_key" if by_key else "NULL::BIGINT AS line_key"
     if con.name == DUCKDB:
         raw = con.con
-        listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-        key = "line_key, " if by_key else "NULL::BIGINT AS line_key, "
         raw.execute(
-            "CREATE OR REPLACE TEMP VIEW tk_calls AS SELECT "
-            + key
-            + ", ".join(["calling_line", *_CALL_COLUMNS])
-            + f" FROM read_parquet([{listed}], hive_partitioning = false)"
+            "CREATE OR REPLACE TEMP VIEW tk_calls AS "
+            + " UNION ALL ".join(
+                f"SELECT DATE '{d.isoformat()}' AS day, {key}, "
+                + ", ".join(["calling_line", *_CALL_COLUMNS])
+                + f" FROM read_parquet([{_quoted(f)}], hive_partitioning = false)"
+                for d, f in days.items()
+            )
         )
         raw.register("tk_keyed", owned.keyed)
         raw.register("tk_text", text_lines)
@@ -198,17 +205,73 @@ def daily_aggregate(con: Any, *, day: dt.date, files: list[str], lines: pa.Table
             raw.unregister("tk_keyed")
             raw.unregister("tk_text")
             raw.execute("DROP VIEW IF EXISTS tk_calls")
-        return _with_day(table, day)
+        return _sorted(table.select(DAILY_SCHEMA.names).cast(DAILY_SCHEMA))
     columns = ["line_key"] if by_key else []
-    calls = _read(con, files, [*columns, "calling_line", *_CALL_COLUMNS])
-    if not by_key:
-        calls = calls.mutate(line_key=ibis.null("int64"))
+    parts = []
+    for d, f in days.items():
+        part = _read(con, f, [*columns, "calling_line", *_CALL_COLUMNS])
+        if not by_key:
+            part = part.mutate(line_key=ibis.null("int64"))
+        parts.append(part.mutate(day=ibis.literal(d, type="date")))
+    calls = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
     expr = _daily_expr(
         calls,
         keyed=_table(owned.keyed) if by_key else None,
         text=_table(text_lines) if by_text else None,
     )
-    return _with_day(expr.to_pyarrow(), day)
+    return _sorted(_to_arrow(expr, DAILY_SCHEMA))
+
+
+def _sorted(table: pa.Table) -> pa.Table:
+    """Rows in one order whatever the engine (sorting here is cheaper than in the query),
+    so that a re-run writes the same bytes."""
+    return table.sort_by(
+        [("day", "ascending"), ("account_id", "ascending"), ("competitor", "ascending")]
+    )
+
+
+def daily_aggregate(con: Any, *, day: dt.date, files: list[str], lines: pa.Table) -> pa.Table:
+    """`daily_aggregates` for one day."""
+    return daily_aggregates(con, days={day: files}, lines=lines)
+
+
+def aggregate_days(
+    con: Any,
+    *,
+    lake: Lake,
+    days: list[dt.date],
+    lines: pa.Table,
+    batch: int = 7,
+    on_batch: Callable[[int, int], None] | None = None,
+) -> int:
+    """Write the daily aggregate of each of `days` into the lake (re-running a day writes
+    the same file), `batch` days per query: the accounts' lines are hashed once per batch
+    and a batch of a week keeps memory bounded on a long backlog. Returns the calls
+    matched; `on_batch(days done, calls matched so far)` after each batch."""
+    matched = 0
+    days = sorted(days)
+    for start in range(0, len(days), batch):
+        chunk = days[start : start + batch]
+        table = daily_aggregates(con, days={d: lake.call_files(d) for d in chunk}, lines=lines)
+        for day, part in split_days(table, chunk).items():
+            write_parquet(part, lake.daily(day))
+        matched += pc.sum(table.column("calls")).as_py() or 0
+        if on_batch:
+            on_batch(start + len(chunk), matched)
+    return matched
+
+
+def write_parquet(table: pa.Table, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    pq.write_table(table, tmp)
+    replace_atomically(tmp, path)
+
+
+def split_days(table: pa.Table, days: list[dt.date]) -> dict[dt.date, pa.Table]:
+    """The rows of each day (an empty table for a day without any)."""
+    column = table.column("day")
+    return {d: table.filter(pc.equal(column, pa.scalar(d, pa.date32()))) for d in days}
 
 
 def weekly_series(con: Any, *, daily_files: list[str], as_of: dt.date, weeks: int) -> pa.Table:

@@ -17,7 +17,7 @@ from telekam.accounts.models import Account, Competitor, ServiceInUse, ServiceSt
 from telekam.analytics import calls as engine_calls
 from telekam.analytics import engine as analytics_engine
 from telekam.analytics.ingest import CallRules, IngestError, file_digest, ingest_file
-from telekam.analytics.lake import Lake, replace_atomically
+from telekam.analytics.lake import Lake
 from telekam.retention.models import (
     CallRuleKind,
     ChurnThreshold,
@@ -252,15 +252,13 @@ def call_signals_run(
         run = progress.run
         todo = sorted(days) if days is not None else the_lake.stale_days()
         con = analytics_engine.connect(name)
-        lines = lines_table()
-        rows = 0
-        for i, day in enumerate(todo):
-            table = engine_calls.daily_aggregate(
-                con, day=day, files=the_lake.call_files(day), lines=lines
-            )
-            _write(table, the_lake.daily(day))
-            rows += sum(table.column("calls").to_pylist())
-            progress(rows=rows, files=i + 1, done=(i + 1) / (len(todo) + 1), stage="daily")
+
+        def step(done: int, matched: int) -> None:
+            progress(rows=matched, files=done, done=done / (len(todo) + 1), stage="daily")
+
+        rows = engine_calls.aggregate_days(
+            con, lake=the_lake, days=todo, lines=lines_table(), on_batch=step
+        )
         all_days = the_lake.calls_days()
         as_of = as_of or (all_days[-1] if all_days else None)
         report: dict[str, Any] = {"days": [d.isoformat() for d in todo], "matched_calls": rows}
@@ -303,18 +301,9 @@ def _raise(findings: list[Any], *, as_of: dt.date, source: str) -> dict[str, int
     return {f"warnings_{k}": v for k, v in counts.items()}
 
 
-def _write(table: pa.Table, path: Path) -> None:
-    import pyarrow.parquet as pq
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    pq.write_table(table, tmp)
-    replace_atomically(tmp, path)
-
-
 def _write_features(features: dict[int, dict[str, float]], the_lake: Lake) -> None:
     ids = sorted(features)
-    _write(
+    engine_calls.write_parquet(
         pa.table(
             {
                 "account_id": pa.array(ids, pa.int64()),
