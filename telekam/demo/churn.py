@@ -186,8 +186,9 @@ CANCEL_REASONS = ("业务调整", "分支机构撤并", "改用其他运营商�
 
 def delete_churn_data() -> None:
     """Every churn row (scores, warnings, cases, orders, reports, runs, their timeline and
-    notifications) and the lake's files. Runs first in the reset: its rows protect accounts
-    and users. The local area code stays, like the rules: it is configuration."""
+    notifications), the demo's local area code and the lake's files. Runs first in the
+    reset: its rows protect accounts and users. The competitor rules stay: they come with
+    the product."""
     AuditEntry.objects.filter(target_type__startswith="retention.").delete()
     Notification.objects.filter(key__startswith="churn:").delete()
     RiskScore.objects.all().delete()
@@ -197,6 +198,7 @@ def delete_churn_data() -> None:
     CancellationOrder.objects.all().delete()
     FieldReport.objects.all().delete()
     Run.objects.all().delete()
+    LocalAreaCode.objects.filter(code=LOCAL_AREA[0]).delete()
     root = Path(settings.TELEKAM_LAKE_DIR)
     for part in ("calls", "quarantine", "agg", "signals"):  # only the lake's own folders
         shutil.rmtree(root / part, ignore_errors=True)

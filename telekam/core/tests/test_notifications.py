@@ -113,8 +113,8 @@ def test_inbox_runs_a_bounded_number_of_queries(am, count, django_assert_max_num
         note(am, n, read=n % 2 == 0, url=f"/accounts/{n}/")
     client = login(am)
 
-    # Session, user, the page's count and rows, the bell's unread count.
-    with django_assert_max_num_queries(5):
+    # Session, user, the page's count and rows, the bell's unread count, the warnings badge.
+    with django_assert_max_num_queries(6):
         response = client.get(reverse("notifications"))
 
     assert response.status_code == 200

@@ -1,5 +1,5 @@
-"""The demo writes call records to the lake: each test session (each xdist worker) gets a
-lake of its own, never the project's var/lake."""
+"""The demo writes call records to the lake: the demo tests of each xdist worker get a lake
+of their own, never the project's var/lake (and the setting is restored after them)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from django.test import override_settings
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="package", autouse=True)
 def _demo_lake(tmp_path_factory):
     with override_settings(TELEKAM_LAKE_DIR=tmp_path_factory.mktemp("lake")):
         yield

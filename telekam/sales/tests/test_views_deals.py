@@ -974,7 +974,8 @@ def test_the_catalogue_lists_active_products_with_their_classes_in_two_queries(
     Product.objects.filter(code="atm").update(is_active=False)
     client = login(people["am"])
     client.get(reverse("sales:catalogue"))  # warm the session
-    with django_assert_num_queries(5):  # session, user, products, policies, unread count
+    # session, user, products, policies, unread count, open-warnings badge
+    with django_assert_num_queries(6):
         page = client.get(reverse("sales:catalogue"))
     rows = {p.code: [(x.sla_class, x.working_days, x.price_factor) for x in pol]
             for p, pol in page.context["rows"]}  # fmt: skip
