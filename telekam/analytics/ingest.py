@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from telekam.analytics.lake import LINE_KEY_SQL, Lake, replace_atomically
+from telekam.analytics.lake import Lake, replace_atomically
 
 # The columns a file must have (CSV header or Parquet schema), in the switches' order.
 COLUMNS = (
@@ -56,10 +56,12 @@ CALLS_SCHEMA = pa.schema(
         ("charge_fen", pa.int64()),
         ("competitor", pa.uint8()),
         ("long_distance", pa.bool_()),
-        ("line_key", pa.int64()),
+        ("account_id", pa.int64()),
     ]
 )
-CALLS_SORT = "calling_line, call_start"
+# The calls of the accounts' lines first: the signal job reads only those, and the row
+# groups of the other lines (account_id all NULL) are skipped on their statistics.
+CALLS_SORT = "account_id NULLS LAST, calling_line, call_start"
 CALLS_PARQUET = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 262144"
 
 TIME_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y%m%d%H%M%S", "%Y-%m-%dT%H:%M:%S", "%Y/%m/%d %H:%M:%S"]
@@ -176,22 +178,42 @@ def _source_sql(path: Path, con: duckdb.DuckDBPyConnection) -> str:
     return f"SELECT row_number() OVER () AS row_no, {cols} FROM {rel}"
 
 
+LINES_SCHEMA = pa.schema([("line", pa.string()), ("account_id", pa.int64())])
+
+
+def _register_lines(con: duckdb.DuckDBPyConnection, lines: pa.Table | None) -> None:
+    """The accounts' lines as table `tk_lines` (owned_line, owned_account; one account per line: the lowest id if a
+    line is listed twice, so that a call is never counted twice)."""
+    table = (lines if lines is not None else LINES_SCHEMA.empty_table()).select(LINES_SCHEMA.names)
+    con.register("tk_lines_in", table.cast(LINES_SCHEMA))
+    con.execute(
+        "CREATE TEMP TABLE tk_lines AS "
+        "SELECT line AS owned_line, min(account_id) AS owned_account "
+        "FROM tk_lines_in GROUP BY line"
+    )
+    con.unregister("tk_lines_in")
+
+
 def ingest_file(
     path: Path,
     *,
     lake: Lake,
     rules: CallRules,
+    lines: pa.Table | None = None,
     digest: str | None = None,
     progress: ProgressFn | None = None,
 ) -> IngestReport:
-    """Validate and land one file. Writing is by digest, so the same file twice writes the
-    same files again; the caller records digests to skip the work altogether."""
+    """Validate and land one file. Each call is matched to the account of its calling line
+    (`lines`: line, account_id; the services in use when it lands, see `match_day` for
+    lines registered later). Writing is by digest, so the same file twice writes the same
+    files again; the caller records digests to skip the work altogether."""
     started = time.monotonic()
     path = Path(path)
     digest = digest or file_digest(path)
     name = digest[:16]
     con = duckdb.connect()
     try:
+        _register_lines(con, lines)
         source = _source_sql(path, con)
         prefixes = rules.prefixes
         trunks = {k.upper(): v for k, v in rules.trunks.items()}
@@ -279,8 +301,9 @@ def ingest_file(
                    CAST({competitor_sql} AS UTINYINT) AS competitor,
                    ({comp_prefix_test} OR starts_with(called, '00')
                      OR (starts_with(called, '0') AND NOT ({local_test}))) AS long_distance,
-                   {LINE_KEY_SQL} AS line_key
-            FROM typed WHERE reason IS NULL
+                   owned_account AS account_id
+            FROM typed LEFT JOIN tk_lines ON line = owned_line
+            WHERE reason IS NULL
             """
         )
         days = {
@@ -350,3 +373,39 @@ def ingest_file(
         )
     finally:
         con.close()
+
+
+def match_day(lake: Lake, day: dt.date, lines: pa.Table, *, only_unmatched: bool = False) -> int:
+    """Match the call files of `day` again to the accounts' `lines` (for lines registered
+    after their calls landed, or files landed before calls carried their account): each
+    file is rewritten in place, which marks the day's aggregate stale. With
+    `only_unmatched`, only files without an account column. Returns the files rewritten."""
+    files = lake.call_files(day)
+    con = duckdb.connect()
+    rewritten = 0
+    try:
+        _register_lines(con, lines)
+        for file in files:
+            names = [
+                r[0]
+                for r in con.execute(
+                    f"DESCRIBE SELECT * FROM read_parquet({_quote(file)})"
+                ).fetchall()
+            ]
+            if only_unmatched and "account_id" in names:
+                continue
+            kept = ", ".join(n for n in CALLS_SCHEMA.names if n != "account_id")
+            tmp = Path(file).with_suffix(".parquet.tmp")
+            # Every column breaks ties after the sort: the same lines write the same bytes.
+            con.execute(
+                f"""COPY (SELECT {kept}, owned_account AS account_id
+                          FROM read_parquet({_quote(file)}) LEFT JOIN tk_lines
+                            ON calling_line = owned_line
+                          ORDER BY {CALLS_SORT}, {kept})
+                    TO {_quote(tmp)} ({CALLS_PARQUET})"""
+            )
+            replace_atomically(tmp, Path(file))
+            rewritten += 1
+    finally:
+        con.close()
+    return rewritten

@@ -8,10 +8,9 @@
 A day's folder holds one file per ingested source file, named by the source's digest, so
 ingesting the same file again rewrites the same bytes.
 
-Besides the calling line as text, each call record carries `line_key`, the same digits as
-a BIGINT ('1' + line, so leading zeros count: 0755... and 755... differ), NULL for a line
-of more than 18 digits. The signal job joins on it: an integer decodes and hashes several
-times faster than text. `line_keys` computes the same key for the lines of the accounts.
+Each call record carries the `account_id` of its calling line (NULL for a line of no key
+account), matched when the file lands; a day's file holds the accounts' calls first, so
+the signal job, which reads only those, skips the other row groups on their statistics.
 """
 
 from __future__ import annotations
@@ -20,23 +19,6 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
-
-import pyarrow as pa
-import pyarrow.compute as pc
-
-LINE_KEY_DIGITS = 18  # '1' + 18 digits still fits a signed 64-bit integer
-# The key in DuckDB SQL, for a column `line` already known to be all digits.
-LINE_KEY_SQL = f"CASE WHEN length(line) <= {LINE_KEY_DIGITS} THEN CAST('1' || line AS BIGINT) END"
-
-
-def line_keys(lines: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """The line key of each line; NULL where the line is not 1 to 18 digits (such a line
-    is either too long for a key or cannot match a validated call record)."""
-    lines = pc.cast(lines, pa.string())
-    keyable = pc.match_substring_regex(lines, f"^[0-9]{{1,{LINE_KEY_DIGITS}}}$")
-    keyable = pc.fill_null(keyable, False)
-    text = pc.if_else(keyable, pc.binary_join_element_wise("1", lines, ""), "0")
-    return pc.if_else(keyable, pc.cast(text, pa.int64()), pa.scalar(None, pa.int64()))
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ import pytest
 
 from telekam.analytics import engine
 from telekam.analytics.calls import DAILY_SCHEMA, WEEKLY_SCHEMA, daily_aggregate, weekly_series
-from telekam.analytics.ingest import COLUMNS, ingest_file
+from telekam.analytics.ingest import COLUMNS, ingest_file, match_day
 from telekam.analytics.lake import Lake
 
-LONG_LINE = "1234567890123456789"  # 19 digits: too long for a line key, joined by text
+LONG_LINE = "1234567890123456789"  # 19 digits
 LINES = pa.table(
     {
         "line": ["13800000001", "13800000002", "13900000009", LONG_LINE, "138 0000 0005"],
@@ -36,9 +36,9 @@ CALLS = [
     "2025-03-09 10:00:00,13800000002,01012345678,,CU,7,0.07",
 ]
 DAILY = {
-    dt.date(2025, 3, 1): [(1, 0, 2, 90, 1, 30), (1, 1, 1, 45, 1, 45), (3, 1, 1, 10, 0, 0)],
-    dt.date(2025, 3, 2): [(1, 0, 1, 5, 0, 0), (2, 2, 1, 20, 1, 20)],
-    dt.date(2025, 3, 9): [(1, 1, 1, 7, 0, 0)],
+    dt.date(2025, 3, 1): [(1, 0, 2, 90, 30), (1, 1, 1, 45, 45), (3, 1, 1, 10, 0)],
+    dt.date(2025, 3, 2): [(1, 0, 1, 5, 0), (2, 2, 1, 20, 20)],
+    dt.date(2025, 3, 9): [(1, 1, 1, 7, 0)],
 }
 AS_OF = dt.date(2025, 3, 9)
 WEEKLY = [
@@ -50,19 +50,21 @@ WEEKLY = [
 ]
 
 
-def land(lake: Lake, rules: Any, path: Path, rows: list[str]) -> None:
+def land(
+    lake: Lake, rules: Any, path: Path, rows: list[str], lines: pa.Table | None = LINES
+) -> None:
     path.write_text("\n".join([",".join(COLUMNS), *rows]) + "\n")
-    report = ingest_file(path, lake=lake, rules=rules)
+    report = ingest_file(path, lake=lake, rules=rules, lines=lines)
     assert report.rows_bad == 0
 
 
 def run_job(
-    con: Any, lake: Lake, lines: pa.Table, *, as_of: dt.date, weeks: int
+    con: Any, lake: Lake, *, as_of: dt.date, weeks: int
 ) -> tuple[dict[dt.date, pa.Table], pa.Table]:
     """What the product does: every day's aggregate written, then the weekly series."""
     daily = {}
     for day in lake.calls_days():
-        table = daily_aggregate(con, day=day, files=lake.call_files(day), lines=lines)
+        table = daily_aggregate(con, day=day, files=lake.call_files(day))
         assert table.schema == DAILY_SCHEMA
         lake.daily(day).parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(table, lake.daily(day))
@@ -108,14 +110,14 @@ def random_lake(tmp_path: Path, rules: Any) -> tuple[Lake, pa.Table]:
                 f"{start:%Y-%m-%d %H:%M:%S},{line},{rnd.choice(called)},{prefix},{trunk},"
                 f"{rnd.randrange(600)},{rnd.randrange(1000) / 100:.2f}"
             )
-        land(lake, rules, tmp_path / f"random{part}.csv", out)
+        land(lake, rules, tmp_path / f"random{part}.csv", out, lines)
     return lake, lines
 
 
 def test_daily_and_weekly_sums_on_duckdb(hand_made):
     con = engine.connect(engine.DUCKDB, threads=2)
 
-    daily, weekly = run_job(con, hand_made, LINES, as_of=AS_OF, weeks=2)
+    daily, weekly = run_job(con, hand_made, as_of=AS_OF, weeks=2)
 
     assert {day: rows(t, "day") for day, t in daily.items()} == DAILY
     assert all(set(t.column("day").to_pylist()) == {day} for day, t in daily.items())
@@ -125,31 +127,59 @@ def test_daily_and_weekly_sums_on_duckdb(hand_made):
 def test_a_day_without_files_is_empty():
     con = engine.connect(engine.DUCKDB)
 
-    table = daily_aggregate(con, day=AS_OF, files=[], lines=LINES)
+    table = daily_aggregate(con, day=AS_OF, files=[])
 
     assert table.num_rows == 0
     assert table.schema == DAILY_SCHEMA
 
 
-def test_call_files_without_line_keys_give_the_same_sums(hand_made):
-    """Files landed before the line key existed are joined on the text of the line."""
-    for day in hand_made.calls_days():
-        for f in hand_made.call_files(day):
-            pq.write_table(pq.read_table(f).drop_columns(["line_key"]), f)
+def test_lines_registered_after_their_calls_landed_are_matched_by_match_day(tmp_path, lake, rules):
+    land(lake, rules, tmp_path / "calls.csv", CALLS, lines=None)
     con = engine.connect(engine.DUCKDB)
+    daily, _weekly = run_job(con, lake, as_of=AS_OF, weeks=2)
+    assert all(t.num_rows == 0 for t in daily.values())  # no account had these lines yet
 
-    daily, weekly = run_job(con, hand_made, LINES, as_of=AS_OF, weeks=2)
+    for day in lake.calls_days():
+        assert match_day(lake, day, LINES) == 1
+    assert lake.stale_days() == sorted(DAILY)  # rewritten calls: the aggregates are stale
+    daily, weekly = run_job(con, lake, as_of=AS_OF, weeks=2)
 
     assert {day: rows(t, "day") for day, t in daily.items()} == DAILY
     assert rows(weekly) == WEEKLY
 
 
+def test_files_landed_without_accounts_are_matched_once(hand_made):
+    """Files written before calls carried their account: `only_unmatched` rewrites just
+    those, and the sums come out the same."""
+    day = dt.date(2025, 3, 1)
+    [file] = hand_made.call_files(day)
+    pq.write_table(pq.read_table(file).drop_columns(["account_id"]), file)
+
+    assert match_day(hand_made, day, LINES, only_unmatched=True) == 1
+    assert match_day(hand_made, day, LINES, only_unmatched=True) == 0
+    daily, weekly = run_job(engine.connect(engine.DUCKDB), hand_made, as_of=AS_OF, weeks=2)
+
+    assert {day: rows(t, "day") for day, t in daily.items()} == DAILY
+    assert rows(weekly) == WEEKLY
+
+
+def test_match_day_twice_writes_the_same_bytes(hand_made):
+    day = dt.date(2025, 3, 1)
+    [file] = hand_made.call_files(day)
+    match_day(hand_made, day, LINES)
+    before = Path(file).read_bytes()
+
+    match_day(hand_made, day, LINES)
+
+    assert Path(file).read_bytes() == before
+
+
 def test_rerunning_a_day_rewrites_the_same_aggregate(hand_made):
     con = engine.connect(engine.DUCKDB)
-    run_job(con, hand_made, LINES, as_of=AS_OF, weeks=2)
+    run_job(con, hand_made, as_of=AS_OF, weeks=2)
     before = {day: hand_made.daily(day).read_bytes() for day in hand_made.calls_days()}
 
-    run_job(con, hand_made, LINES, as_of=AS_OF, weeks=2)
+    run_job(con, hand_made, as_of=AS_OF, weeks=2)
 
     assert {day: hand_made.daily(day).read_bytes() for day in hand_made.calls_days()} == before
 
@@ -157,7 +187,7 @@ def test_rerunning_a_day_rewrites_the_same_aggregate(hand_made):
 def test_stale_days_are_those_with_calls_newer_than_their_aggregate(hand_made, tmp_path, rules):
     assert hand_made.stale_days() == sorted(DAILY)  # no aggregates yet
     con = engine.connect(engine.DUCKDB)
-    run_job(con, hand_made, LINES, as_of=AS_OF, weeks=2)
+    run_job(con, hand_made, as_of=AS_OF, weeks=2)
     assert hand_made.stale_days() == []
 
     # A later file for 2 March; an aggregate older than its day's calls for 9 March.
@@ -182,16 +212,14 @@ def test_stale_days_are_those_with_calls_newer_than_their_aggregate(hand_made, t
 def test_duckdb_and_spark_agree(hand_made, random_lake, spark):
     """One test, so that one worker starts Spark: the hand-made sums on Spark, and both
     engines on a random lake."""
-    daily, weekly = run_job(spark, hand_made, LINES, as_of=AS_OF, weeks=2)
+    daily, weekly = run_job(spark, hand_made, as_of=AS_OF, weeks=2)
     assert {day: rows(t, "day") for day, t in daily.items()} == DAILY
     assert rows(weekly) == WEEKLY
 
-    lake, lines = random_lake
+    lake, _lines = random_lake
     as_of = dt.date(2025, 3, 3)
-    duck_daily, duck_weekly = run_job(
-        engine.connect(engine.DUCKDB), lake, lines, as_of=as_of, weeks=1
-    )
-    spark_daily, spark_weekly = run_job(spark, lake, lines, as_of=as_of, weeks=1)
+    duck_daily, duck_weekly = run_job(engine.connect(engine.DUCKDB), lake, as_of=as_of, weeks=1)
+    spark_daily, spark_weekly = run_job(spark, lake, as_of=as_of, weeks=1)
 
     assert sorted(duck_daily) == [dt.date(2025, 3, 1), dt.date(2025, 3, 2), dt.date(2025, 3, 3)]
     for day, table in duck_daily.items():

@@ -42,7 +42,8 @@ BAD = {
     11: "malformed_line",
 }
 # Per day: (call_start, calling_line, called_number, prefix, trunk, duration_s, charge_fen,
-# competitor, long_distance, line_key), in the written order (line, then time).
+# competitor, long_distance), in the written order (line, then time) when no line is an
+# account's (account_id NULL).
 GOOD = {
     "2025-03-01": [
         ("2025-03-01 08:00:00", "13800000001", "01012345678", "", "CT", 60, 50, 0, False),
@@ -69,10 +70,30 @@ def day_rows(lake: Lake, day: str) -> list[tuple[object, ...]]:
     assert [(f.name, f.type) for f in table.schema] == [(f.name, f.type) for f in CALLS_SCHEMA]
     out = []
     for row in table.to_pylist():
-        assert row.pop("line_key") == int("1" + row["calling_line"])
+        assert row.pop("account_id") is None
         row["call_start"] = row["call_start"].isoformat(sep=" ")
         out.append(tuple(row.values()))
     return out
+
+
+def test_calls_are_matched_to_the_accounts_lines_and_written_first(tmp_path, lake, rules):
+    lines = pa.table(
+        {
+            "line": ["13800000004", "13800000001", "13800000004", "13800000099"],
+            "account_id": [9, 7, 8, 7],  # a line listed twice counts for the lowest id
+        }
+    )
+    ingest_file(write_csv(tmp_path / "calls.csv"), lake=lake, rules=rules, lines=lines)
+
+    table = pq.read_table(lake.call_files(dt.date(2025, 3, 2))[0])
+    assert table.column("calling_line").to_pylist() == [
+        "13800000001",
+        "13800000004",
+        "13800000003",
+    ]
+    assert table.column("account_id").to_pylist() == [7, 8, None]
+    table = pq.read_table(lake.call_files(dt.date(2025, 3, 1))[0])
+    assert table.column("account_id").to_pylist() == [7, 7, None]
 
 
 def test_bad_rows_are_quarantined_with_their_reason(tmp_path, lake, rules):

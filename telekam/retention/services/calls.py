@@ -11,12 +11,19 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 from django.conf import settings
 
 from telekam.accounts.models import Account, Competitor, ServiceInUse, ServiceStatus
 from telekam.analytics import calls as engine_calls
 from telekam.analytics import engine as analytics_engine
-from telekam.analytics.ingest import CallRules, IngestError, file_digest, ingest_file
+from telekam.analytics.ingest import (
+    CallRules,
+    IngestError,
+    file_digest,
+    ingest_file,
+    match_day,
+)
 from telekam.analytics.lake import Lake
 from telekam.retention.models import (
     CallRuleKind,
@@ -108,8 +115,8 @@ def calls_ingest(*, path: Path, actor: Any = None, echo: Echo | None = None) -> 
             def step(p: Any) -> None:
                 progress(rows=p.rows, files=p.files, stage=p.stage, done=None)
 
-            report = ingest_file(path, lake=lake(), rules=call_rules(), digest=digest,
-                                 progress=step)  # fmt: skip
+            report = ingest_file(path, lake=lake(), rules=call_rules(), lines=lines_table(),
+                                 digest=digest, progress=step)  # fmt: skip
             days = sorted(report.days)
             run.rows_in, run.rows_ok, run.rows_bad = report.rows_in, report.rows_ok, report.rows_bad
             run.files = 1
@@ -244,21 +251,26 @@ def call_signals_run(
     echo: Echo | None = None,
 ) -> Run:
     """Bring the daily aggregates up to date (only the days whose call files changed, or
-    the given days), then evaluate the weeks up to `as_of` (default: the last day with
-    calls) and raise or update warnings. Re-running changes nothing."""
+    the given days, whose calls are first matched again to the lines in use now), then
+    evaluate the weeks up to `as_of` (default: the last day with calls) and raise or
+    update warnings. Re-running changes nothing."""
     the_lake = lake()
     name = analytics_engine.engine_name(engine)
     with run_recorded(kind=RunKind.CALL_SIGNALS, actor=actor, echo=echo, engine=name) as progress:
         run = progress.run
         todo = sorted(days) if days is not None else the_lake.stale_days()
+        # Files landed before calls carried their account are matched once, like a re-run.
+        rematch = todo if days is not None else [d for d in todo if _unmatched(the_lake, d)]
+        if rematch:
+            lines = lines_table()
+            for day in rematch:
+                match_day(the_lake, day, lines, only_unmatched=days is None)
         con = analytics_engine.connect(name)
 
         def step(done: int, matched: int) -> None:
             progress(rows=matched, files=done, done=done / (len(todo) + 1), stage="daily")
 
-        rows = engine_calls.aggregate_days(
-            con, lake=the_lake, days=todo, lines=lines_table(), on_batch=step
-        )
+        rows = engine_calls.aggregate_days(con, lake=the_lake, days=todo, on_batch=step)
         all_days = the_lake.calls_days()
         as_of = as_of or (all_days[-1] if all_days else None)
         report: dict[str, Any] = {"days": [d.isoformat() for d in todo], "matched_calls": rows}
@@ -280,6 +292,10 @@ def call_signals_run(
         run.report = report
         progress(force=True, done=1.0, stage="signals")
     return Run.objects.get(pk=run.pk)
+
+
+def _unmatched(the_lake: Lake, day: dt.date) -> bool:
+    return any("account_id" not in pq.read_schema(f).names for f in the_lake.call_files(day))
 
 
 def _raise(findings: list[Any], *, as_of: dt.date, source: str) -> dict[str, int]:

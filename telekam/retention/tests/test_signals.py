@@ -100,7 +100,7 @@ def world(tmp_path):
             rows += _calls("02155502002", day, own=20, competitor=1)
             rows += _calls("02199999999", day, own=3, competitor=3)  # not an account's line
         files.append(_write(tmp_path / f"cdr_week{week}.csv", rows))
-    return {"drifting": drifting, "steady": steady, "files": files}
+    return {"drifting": drifting, "steady": steady, "files": files, "voice": voice}
 
 
 def _has(code: str) -> bool:
@@ -159,6 +159,25 @@ def test_rerun_adds_nothing(world):
     assert forced.report["warnings_unchanged"] == 1
     assert list(ChurnWarning.objects.values_list("pk", "version", "evidence")) == before
     assert {p: p.read_bytes() for p in (lake().root / "agg").rglob("*.parquet")} == daily
+
+
+def test_a_line_registered_after_its_calls_landed_counts_once_its_days_are_rerun(world):
+    """Calls are matched to accounts when they land; a line entered later is matched when
+    its days are re-run (`telekam churn-signals --day ...`)."""
+    late = AccountFactory(name="后登记集团")
+    with clock.frozen(aware(AS_OF + dt.timedelta(days=1))):
+        _ingest_all(world["files"])
+        call_signals_run()
+        assert late.pk not in call_features()
+        ServiceFactory(account=late, number="021 9999 9999", product=world["voice"])
+        assert call_signals_run().report["days"] == []  # nothing landed since
+        assert late.pk not in call_features()
+
+        run = call_signals_run(days=lake().calls_days())
+
+    assert len(run.report["days"]) == 35
+    assert call_features()[late.pk]["competitor_share"] == pytest.approx(0.5)
+    assert run.report["warnings_unchanged"] == 1  # the drifting account's, as before
 
 
 def test_same_file_twice_changes_nothing(world):

@@ -33,7 +33,10 @@ class Command(BaseCommand):
             "--as-of", help="evaluate the weeks ending on this day (default: last day with calls)"
         )
         parser.add_argument(
-            "--day", action="append", default=None, help="re-aggregate this day (repeatable)"
+            "--day",
+            action="append",
+            default=None,
+            help="match this day's calls again to the lines in use and re-aggregate it (repeatable)",
         )
         parser.add_argument("--spend", action="store_true", help="also run the spend signals")
 
