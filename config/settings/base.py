@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "telekam.sales",
     "telekam.engagement",
     "telekam.retention",
+    "telekam.value",
     "telekam.demo",
 ]
 
