@@ -10,6 +10,7 @@ from telekam.org.api import router as org_router
 from telekam.retention.api import router as retention_router
 from telekam.sales.api import router as sales_router
 from telekam.service.api import router as service_router
+from telekam.value.api import router as value_router
 
 api.add_router("/", accounts_router)
 api.add_router("/", billing_router)
@@ -18,6 +19,7 @@ api.add_router("/", service_router)
 api.add_router("/", sales_router)
 api.add_router("/", visits_router)
 api.add_router("/", retention_router)
+api.add_router("/", value_router)
 
 urlpatterns = [
     path("", api.urls),

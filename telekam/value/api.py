@@ -1,0 +1,178 @@
+"""JSON API of value assessment (domain §8): an account's direct value in a month with
+the cost allocated to it and its equivalence in average commercial and public customers,
+the average revenue per customer of each segment, and the equivalence of a period's lost
+key accounts.
+
+An account outside the user's accounts is a 404; the service desk and operations, who do
+not see financial information, get a 403. Wrong input is a 422 naming the field.
+
+Every schema name starts with `Value` (ninja merges schemas of the same class name).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+
+from telekam.core import clock
+from telekam.core.api import actor, id_path
+from telekam.core.errors import PermissionDenied
+from telekam.service.api.common import AccountIdRef, invalid
+from telekam.value import access, selectors
+
+router = Router(tags=["value"])
+
+_MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def parse_month(text: str | None, *, field: str = "month") -> dt.date | None:
+    """'2026-10' -> 2026-10-01; empty -> None; a 422 for anything else or a future month."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    match = _MONTH_RE.match(text)
+    month = dt.date(int(match.group(1)), int(match.group(2)), 1) if match else None
+    if month is None or month.year < 2000 or month > clock.today().replace(day=1):
+        raise invalid(field, _("账期格式为 2026-10，且不能晚于本月。"))
+    return month
+
+
+class ValueMonthQuery(Schema):
+    month: str | None = None
+
+
+class ValueResourceCostOut(Schema):
+    resource: str
+    label: str
+    pool: Decimal
+    key_share_pct: Decimal
+    key_cost: Decimal
+    use: Decimal
+    use_total: Decimal
+    share_pct: Decimal | None
+    cost: Decimal
+
+
+class ValueProductOut(Schema):
+    code: str
+    name: str
+    family: str
+    amount: Decimal
+
+
+class ValueArpuOut(Schema):
+    segment: str
+    label: str
+    customers: int
+    revenue: Decimal
+    value: Decimal
+    source: str
+
+
+class ValueEquivalentOut(Schema):
+    segment: str
+    label: str
+    customers: Decimal | None
+    arpu: ValueArpuOut | None
+
+
+class ValueAccountOut(Schema):
+    account: AccountIdRef
+    month: dt.date | None
+    revenue: Decimal | None
+    credits: Decimal | None
+    cost: Decimal | None
+    profit: Decimal | None
+    margin_pct: Decimal | None
+    costs: list[ValueResourceCostOut]
+    pools_missing: list[str]
+    products: list[ValueProductOut]
+    equivalents: list[ValueEquivalentOut]
+
+
+@router.get("/value/accounts/{account_id}", response=ValueAccountOut)
+def account_value(
+    request: Any, query: Query[ValueMonthQuery], account_id: int = id_path()
+) -> dict[str, Any]:
+    """An account's direct value in a month (default: the latest billed month): revenue
+    by product, credits, the cost of each resource allocated to it, profit and margin,
+    and how many average commercial and public customers bring the same revenue."""
+    month = parse_month(query.month)
+    value = selectors.account_value(user=actor(request), account_id=account_id, month=month)
+    direct = value.direct
+    return {
+        "account": value.account,
+        "month": value.month,
+        "revenue": direct.revenue if direct else None,
+        "credits": direct.credits if direct else None,
+        "cost": direct.cost if direct else None,
+        "profit": direct.profit if direct else None,
+        "margin_pct": direct.margin_pct if direct else None,
+        "costs": direct.costs if direct else [],
+        "pools_missing": direct.pools_missing if direct else [],
+        "products": direct.products if direct else [],
+        "equivalents": value.equivalents,
+    }
+
+
+class ValueArpuListOut(Schema):
+    month: dt.date | None
+    segments: list[ValueArpuOut]
+
+
+@router.get("/value/arpu", response=ValueArpuListOut)
+def segment_arpu(request: Any, query: Query[ValueMonthQuery]) -> dict[str, Any]:
+    """Average monthly revenue per customer of each segment (from the segment statistics
+    entered, or else from the bills held here), for a month (default: the latest billed)."""
+    user = actor(request)
+    if not access.sees_value(user):
+        raise PermissionDenied(_("服务台和运维人员不能查看价值数据。"))
+    month = parse_month(query.month) or selectors.latest_billed_month(on_or_before=clock.today())
+    arpu = selectors.segment_arpu(month=month) if month else {}
+    return {"month": month, "segments": [arpu[s] for s in sorted(arpu)]}
+
+
+class ValueLostQuery(Schema):
+    period: str | None = None
+
+
+class ValueLostOut(Schema):
+    period: str
+    start: dt.date
+    end: dt.date
+    accounts: int
+    account_ids: list[int]
+    revenue_lost: Decimal
+    month: dt.date | None
+    equivalents: list[ValueEquivalentOut]
+
+
+@router.get("/value/lost-equivalence", response=ValueLostOut)
+def lost_equivalence(request: Any, query: Query[ValueLostQuery]) -> dict[str, Any]:
+    """The key accounts lost or partly lost in a period (2026-10, 2026-Q4 or 2026; default
+    this quarter) among the user's accounts, their monthly revenue lost, and how many
+    average commercial and public customers would replace it."""
+    from telekam.retention.analysis import parse_period
+
+    try:
+        period = parse_period(query.period, today=clock.today())
+    except ValueError:
+        raise invalid(
+            "period", _("期间格式为 2026-11、2026-Q4 或 2026，且不能晚于本期。")
+        ) from None
+    result = selectors.lost_equivalence(user=actor(request), start=period.start, end=period.end)
+    return {
+        "period": period.key,
+        "start": result.start,
+        "end": result.end,
+        "accounts": result.accounts,
+        "account_ids": result.account_ids,
+        "revenue_lost": result.revenue_lost,
+        "month": result.month,
+        "equivalents": result.equivalents,
+    }
