@@ -117,6 +117,11 @@ def account_tab(request: AuthedHttpRequest, pk: int, tab: str) -> HttpResponse:
 
         file = selectors.account_file(user=request.user, pk=pk)
         extra = account_service_context(user=request.user, account=file.account)
+    elif tab == "value":
+        from telekam.value.views import account_value_context
+
+        file = selectors.account_file(user=request.user, pk=pk)
+        extra = account_value_context(user=request.user, account=file.account)
     elif tab in selectors.ACCOUNT_TABS:
         file = selectors.account_file(user=request.user, pk=pk, tab=tab)
         extra = {}
