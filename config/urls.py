@@ -9,5 +9,6 @@ urlpatterns = [
     path("sales/", include("telekam.sales.urls")),
     path("visits/", include("telekam.engagement.urls")),
     path("retention/", include("telekam.retention.urls")),
+    path("value/", include("telekam.value.urls")),
     path("api/v1/", include("config.api_urls")),
 ]

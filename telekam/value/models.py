@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from telekam.accounts.models import Segment
+from telekam.core.models import VersionedModel
 
 
 class Resource(models.TextChoices):
@@ -19,7 +20,7 @@ class Resource(models.TextChoices):
     BANDWIDTH = "bandwidth", _("带宽资源")
 
 
-class CostPool(models.Model):
+class CostPool(VersionedModel):
     """A month's cost of one resource (network, operation and maintenance, depreciation...)
     and the share of it that the key accounts use; that share is split among the key
     accounts by their use of the resource (see `telekam.value.selectors`)."""
@@ -56,7 +57,7 @@ class CostPool(models.Model):
         return f"{self.month:%Y-%m} {self.get_resource_display()}"
 
 
-class SegmentFigure(models.Model):
+class SegmentFigure(VersionedModel):
     """A segment's customers and revenue in a month, from the operator's statistics: for
     a segment whose customers are not billed in this system (the public), its average
     revenue per customer comes from here."""
@@ -81,3 +82,8 @@ class SegmentFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.get_segment_display()}"
+
+    @property
+    def arpu(self) -> Decimal:
+        """Average revenue per customer, yuan to the fen."""
+        return (Decimal(self.revenue) / self.customers).quantize(Decimal("0.01"))
