@@ -39,6 +39,7 @@ from telekam.demo.staff import (
     demo_logins,
     demo_usernames,
 )
+from telekam.demo.value import delete_value_data, generate_value_inputs
 from telekam.demo.visits import delete_visits_data, generate_visits
 from telekam.org.models import IndustryGroup, User
 
@@ -77,6 +78,7 @@ def conflicting_usernames() -> list[str]:
 def reset() -> None:
     """Delete every account (and what hangs off it), the bills, the timeline, the demo users."""
     delete_churn_data()  # first: its warnings, cases and runs protect accounts and users
+    delete_value_data()
     delete_visits_data()  # then: its plans protect users, its logs point at opportunities
     delete_sales_data()  # then: its rows protect accounts, users and the desk's orders
     delete_service_data()  # then: its rows protect accounts, circuits and users
@@ -181,6 +183,8 @@ def generate(
         f"挽留案例 {c['retention_cases']} 个，风险评分 {c['risk_scores']} 户"
         f"（模型：{churn.risk}）；转网迹象：{'、'.join(churn.drifting) or '无'}"
     )
+    value = generate_value_inputs(seed=seed)
+    say(f"成本池 {value['cost_pools']} 项，公众客户统计 {value['segment_figures']} 个月")
     counts = {
         "users": len(staff.users),
         "accounts": len(drafts),
@@ -196,5 +200,6 @@ def generate(
         **sales,
         **visits,
         **churn.counts,
+        **value,
     }
     return DemoResult(counts=counts, seconds=time.monotonic() - started)

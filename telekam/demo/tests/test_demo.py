@@ -287,3 +287,24 @@ def test_am_finance_owns_a_group_customer_hierarchy(demo):
     hq = owned.get(level="hq")
     assert Account.objects.filter(root=hq).count() == 10
     assert VirtualTeamMember.objects.filter(account=hq).exists()
+
+
+def test_value_inputs_give_every_billed_month_its_pools_and_plausible_margins(demo):
+    from statistics import median
+
+    from telekam.value import selectors as value
+    from telekam.value.models import CostPool, SegmentFigure
+
+    months = set(BillingLine.objects.values_list("month", flat=True))
+    assert set(CostPool.objects.values_list("month", flat=True)) == months
+    assert CostPool.objects.count() == 3 * len(months)
+    assert set(SegmentFigure.objects.values_list("month", flat=True)) == months
+    latest = max(months)
+    values = value.direct_values(month=latest)
+    margins = [v.margin_pct for v in values.values() if v.margin_pct is not None]
+    assert len(margins) == len(values) > 0
+    assert Decimal(30) < median(margins) < Decimal(80)
+    arpu = value.segment_arpu(month=latest)
+    assert arpu["public"].source == "statistics"
+    assert arpu["commercial"].source == "billing"
+    assert arpu["key"].value > arpu["commercial"].value > arpu["public"].value
