@@ -21,3 +21,23 @@ def sees_value(user: Any) -> bool:
 
 def keeps_inputs(user: Any) -> bool:
     return bool(user and user.is_authenticated and user.is_active and user.role in KEEPS_INPUTS)
+
+
+def can_fill_sheet(user: Any, account: Any) -> bool:
+    """The intangible-value sheet: whoever may edit the account (its AM and virtual team,
+    its group lead, the department head, the administrator)."""
+    return sees_value(user) and account_access.can_edit_account(user, account)
+
+
+def can_review_sheet(user: Any, sheet: Any) -> bool:
+    """The department head, or the account's group lead for a sheet it did not fill."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if user.role == Role.DEPARTMENT_HEAD:
+        return True
+    return (
+        user.role == Role.GROUP_LEAD
+        and bool(user.group_id)
+        and sheet.account.group_id == user.group_id
+        and sheet.filled_by_id != user.pk
+    )

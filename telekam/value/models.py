@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -87,3 +88,97 @@ class SegmentFigure(VersionedModel):
     def arpu(self) -> Decimal:
         """Average revenue per customer, yuan to the fen."""
         return (Decimal(self.revenue) / self.customers).quantize(Decimal("0.01"))
+
+
+class IntangibleCriterion(models.Model):
+    """One line of the intangible-value sheet (brand influence, satisfaction, referrals,
+    strategic and social value, guarantees) and its weight; the administrator's data."""
+
+    code = models.SlugField(_("编码"), max_length=30, unique=True)
+    name_zh = models.CharField(_("名称"), max_length=40)
+    name_en = models.CharField(_("英文名称"), max_length=60)
+    weight = models.DecimalField(
+        _("权重"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("无形价值评分项")
+        verbose_name_plural = _("无形价值评分项")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.name_en if (get_language() or "").startswith("en") else self.name_zh
+
+
+class SheetStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("待审核")
+    APPROVED = "approved", _("已审核")
+    RETURNED = "returned", _("已退回")
+
+
+MAX_MARK = 5  # each criterion is marked 0..5
+
+
+class IntangibleSheet(VersionedModel):
+    """An account's intangible value for a year: the AM marks each criterion 0–5, the
+    group lead (or the department head) reviews it. The score is the weighted marks on a
+    0–100 scale, with the weights kept as they were when the sheet was last saved."""
+
+    account = models.ForeignKey(
+        "accounts.Account",
+        verbose_name=_("客户"),
+        on_delete=models.CASCADE,
+        related_name="intangible_sheets",
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    marks = models.JSONField(_("评分"), default=dict)
+    weights = models.JSONField(_("权重"), default=dict)
+    score = models.DecimalField(_("无形价值得分"), max_digits=4, decimal_places=1)
+    notes = models.TextField(_("说明"), blank=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=SheetStatus.choices, default=SheetStatus.DRAFT
+    )
+    filled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("填写人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    review_note = models.CharField(_("审核意见"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("无形价值评分表")
+        verbose_name_plural = _("无形价值评分表")
+        ordering = ["-year", "account_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "year"], name="intangible_sheet_once"),
+            models.CheckConstraint(
+                condition=models.Q(score__gte=0) & models.Q(score__lte=100),
+                name="intangible_sheet_score_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.year}"

@@ -9,13 +9,16 @@ at the same time gets a conflict, not a silent overwrite), otherwise the record'
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+import enum
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from telekam.core.errors import Conflict
+from telekam.accounts.models import Account
+from telekam.core import clock
+from telekam.core.errors import ApplicationError, Conflict, ValidationFailed
 from telekam.core.models import AuditAction
 from telekam.core.services import (
     audit_entry_create,
@@ -27,7 +30,20 @@ from telekam.core.services import (
     snapshot,
 )
 from telekam.value import access
-from telekam.value.models import CostPool, SegmentFigure
+from telekam.value.models import (
+    MAX_MARK,
+    CostPool,
+    IntangibleCriterion,
+    IntangibleSheet,
+    SegmentFigure,
+    SheetStatus,
+)
+
+
+class ValueErrorCode(enum.StrEnum):
+    SHEET_STATE = "sheet_state"  # the sheet is not in a state that allows this step
+    NO_WEIGHTS = "no_weights"  # every criterion weighs 0
+
 
 POOL_FIELDS = ["amount", "key_share_pct", "note"]
 FIGURE_FIELDS = ["customers", "revenue"]
@@ -117,3 +133,162 @@ def segment_figure_save(
         % {"m": f"{month:%Y-%m}", "s": segment, "c": customers, "r": revenue},
     )
     return figure
+
+
+# --- the intangible-value sheet -------------------------------------------------------------
+
+
+def sheet_score(marks: dict[str, int], weights: dict[str, str]) -> Decimal:
+    """Σ weight × mark / (5 × Σ weight) × 100, to one decimal (half up)."""
+    total = sum((Decimal(w) for w in weights.values()), Decimal(0))
+    if total <= 0:
+        raise ApplicationError(
+            _("无形价值评分项的权重合计须大于 0。"), code=ValueErrorCode.NO_WEIGHTS
+        )
+    points = sum((Decimal(weights[c]) * marks[c] for c in weights), Decimal(0))
+    return (points / (MAX_MARK * total) * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def _checked_marks(marks: dict[str, Any]) -> tuple[dict[str, int], dict[str, str]]:
+    criteria = list(IntangibleCriterion.objects.filter(active=True))
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, int] = {}
+    for c in criteria:
+        value = marks.get(c.code)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_MARK:
+            errors[c.code] = [_("请按 0–5 分评分。")]
+        else:
+            clean[c.code] = value
+    unknown = sorted(set(marks) - {c.code for c in criteria})
+    if unknown:
+        errors["marks"] = [_("未知的评分项：%(codes)s") % {"codes": ", ".join(unknown)}]
+    if errors:
+        raise ValidationFailed(_("评分不完整或超出范围。"), errors=errors)
+    return clean, {c.code: str(c.weight) for c in criteria}
+
+
+@transaction.atomic
+def intangible_sheet_save(
+    *,
+    actor: Any,
+    account: Account,
+    year: int,
+    marks: dict[str, Any],
+    notes: str = "",
+    expected_version: int = 0,
+) -> IntangibleSheet:
+    """Fill in or change the account's sheet for `year` (a draft, or one sent back); the
+    score is computed with today's weights."""
+    require(
+        access.can_fill_sheet(actor, account),
+        _("只有客户经理、行业组长和部门经理可以填写无形价值评分。"),
+    )
+    clean, weights = _checked_marks(marks)
+    score = sheet_score(clean, weights)
+    sheet = IntangibleSheet.objects.select_for_update().filter(account=account, year=year).first()
+    if sheet is None:
+        if expected_version != 0:
+            raise Conflict(_("该记录已被他人删除，请刷新后重新录入。"))
+        sheet = save_new(
+            IntangibleSheet(
+                account=account,
+                year=year,
+                marks=clean,
+                weights=weights,
+                score=score,
+                notes=notes,
+                filled_by=actor,
+            )
+        )
+        audit_entry_create(
+            actor=actor,
+            action=AuditAction.CREATE,
+            target=sheet,
+            account=account,
+            summary=_("填写无形价值评分：%(s)s 分") % {"s": score},
+        )
+        return sheet
+    if expected_version == 0:
+        raise Conflict(_("该客户本年度的无形价值评分已由他人填写，请刷新后在原评分上修改。"))
+    check_version(sheet, expected_version)
+    if sheet.status not in (SheetStatus.DRAFT, SheetStatus.RETURNED):
+        raise ApplicationError(_("评分已提交审核，不能再修改。"), code=ValueErrorCode.SHEET_STATE)
+    before = snapshot(sheet, SHEET_FIELDS)
+    sheet.marks, sheet.weights, sheet.score, sheet.notes = clean, weights, score, notes
+    sheet.filled_by = actor
+    save_versioned(sheet, expected_version=expected_version, fields=[*SHEET_FIELDS, "filled_by"])
+    audit_entry_create(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        target=sheet,
+        account=account,
+        summary=_("修改无形价值评分：%(s)s 分") % {"s": score},
+        changes=diff(before, snapshot(sheet, SHEET_FIELDS)),
+    )
+    return sheet
+
+
+SHEET_FIELDS = ["marks", "weights", "score", "notes"]
+
+
+@transaction.atomic
+def intangible_sheet_submit(
+    *, actor: Any, sheet: IntangibleSheet, expected_version: int
+) -> IntangibleSheet:
+    require(access.can_fill_sheet(actor, sheet.account))
+    check_version(sheet, expected_version)
+    if sheet.status not in (SheetStatus.DRAFT, SheetStatus.RETURNED):
+        raise ApplicationError(
+            _("只有草稿或退回的评分可以提交审核。"), code=ValueErrorCode.SHEET_STATE
+        )
+    sheet.status = SheetStatus.SUBMITTED
+    sheet.submitted_at = clock.now()
+    save_versioned(sheet, expected_version=expected_version, fields=["status", "submitted_at"])
+    audit_entry_create(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        target=sheet,
+        account=sheet.account,
+        summary=_("无形价值评分提交审核"),
+    )
+    return sheet
+
+
+@transaction.atomic
+def intangible_sheet_review(
+    *,
+    actor: Any,
+    sheet: IntangibleSheet,
+    approve: bool,
+    note: str = "",
+    expected_version: int,
+) -> IntangibleSheet:
+    """Approve, or send back with a note (required), a submitted sheet."""
+    require(
+        access.can_review_sheet(actor, sheet),
+        _("只有本行业组组长（非填写人）或部门经理可以审核无形价值评分。"),
+    )
+    check_version(sheet, expected_version)
+    if sheet.status != SheetStatus.SUBMITTED:
+        raise ApplicationError(_("只有待审核的评分可以审核。"), code=ValueErrorCode.SHEET_STATE)
+    if not approve and not note.strip():
+        raise ValidationFailed(_("退回时请写明原因。"), errors={"note": [_("退回时请写明原因。")]})
+    sheet.status = SheetStatus.APPROVED if approve else SheetStatus.RETURNED
+    sheet.reviewed_by = actor
+    sheet.reviewed_at = clock.now()
+    sheet.review_note = note.strip()[:500]
+    save_versioned(
+        sheet,
+        expected_version=expected_version,
+        fields=["status", "reviewed_by", "reviewed_at", "review_note"],
+    )
+    audit_entry_create(
+        actor=actor,
+        action=AuditAction.APPROVE,
+        target=sheet,
+        account=sheet.account,
+        summary=(
+            _("无形价值评分审核通过") if approve else _("无形价值评分退回：%(n)s") % {"n": note}
+        ),
+    )
+    return sheet
