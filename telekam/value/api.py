@@ -17,13 +17,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
+from pydantic import StrictInt
 
 from telekam.core import clock
-from telekam.core.api import actor, id_path
-from telekam.core.errors import PermissionDenied
+from telekam.core.api import InputSchema, actor, id_path
+from telekam.core.errors import NotFound, PermissionDenied
 from telekam.service.api.common import AccountIdRef, invalid
-from telekam.value import access, selectors
+from telekam.value import access, selectors, services
 
 router = Router(tags=["value"])
 
@@ -176,3 +177,138 @@ def lost_equivalence(request: Any, query: Query[ValueLostQuery]) -> dict[str, An
         "month": result.month,
         "equivalents": result.equivalents,
     }
+
+
+# --- the intangible-value sheet -------------------------------------------------------------
+
+
+class ValueSheetLineOut(Schema):
+    code: str
+    name: str
+    weight: Decimal
+    mark: int | None
+
+
+class ValueSheetOut(Schema):
+    account: AccountIdRef
+    year: int
+    id: int | None
+    status: str | None
+    score: Decimal | None
+    notes: str
+    review_note: str
+    version: int
+    lines: list[ValueSheetLineOut]
+    can_fill: bool
+    can_submit: bool
+    can_review: bool
+
+
+class ValueSheetQuery(Schema):
+    year: int | None = Field(None, ge=2000, le=2100)
+
+
+class ValueSheetIn(InputSchema):
+    marks: dict[str, StrictInt]
+    notes: str = Field("", max_length=2000)
+    version: int = Field(0, ge=0)
+
+
+class ValueSheetStepIn(InputSchema):
+    version: int = Field(..., ge=1)
+
+
+class ValueSheetReviewIn(InputSchema):
+    approve: bool
+    note: str = Field("", max_length=500)
+    version: int = Field(..., ge=1)
+
+
+def _sheet_out(user: Any, account: Any, year: int) -> dict[str, Any]:
+    view = selectors.account_sheet(user=user, account=account, year=year)
+    sheet = view.sheet
+    return {
+        "account": account,
+        "year": year,
+        "id": sheet.pk if sheet else None,
+        "status": sheet.status if sheet else None,
+        "score": sheet.score if sheet else None,
+        "notes": sheet.notes if sheet else "",
+        "review_note": sheet.review_note if sheet else "",
+        "version": sheet.version if sheet else 0,
+        "lines": view.lines,
+        "can_fill": view.can_fill,
+        "can_submit": view.can_submit,
+        "can_review": view.can_review,
+    }
+
+
+def _account(request: Any, account_id: int) -> Any:
+    from telekam.accounts.selectors import account_get_visible
+
+    return account_get_visible(user=actor(request), pk=account_id)
+
+
+@router.get("/value/accounts/{account_id}/intangible", response=ValueSheetOut)
+def sheet_get(
+    request: Any, query: Query[ValueSheetQuery], account_id: int = id_path()
+) -> dict[str, Any]:
+    """The account's intangible-value sheet of a year (default this year): the criteria
+    with their weights and marks, the weighted score out of 100, its state and what the
+    caller may do with it."""
+    account = _account(request, account_id)
+    return _sheet_out(actor(request), account, query.year or clock.today().year)
+
+
+@router.put("/value/accounts/{account_id}/intangible", response=ValueSheetOut)
+def sheet_put(request: Any, body: ValueSheetIn, account_id: int = id_path()) -> dict[str, Any]:
+    """Fill in or change this year's sheet: a 0–5 mark for every active criterion, and
+    the `version` read (0 when there was none)."""
+    user = actor(request)
+    account = _account(request, account_id)
+    year = clock.today().year
+    services.intangible_sheet_save(
+        actor=user,
+        account=account,
+        year=year,
+        marks=body.marks,
+        notes=body.notes,
+        expected_version=body.version,
+    )
+    return _sheet_out(user, account, year)
+
+
+def _sheet_of(request: Any, sheet_id: int) -> Any:
+    from telekam.value.models import IntangibleSheet
+
+    sheet = IntangibleSheet.objects.filter(pk=sheet_id).first()
+    if sheet is None:
+        raise NotFound()
+    sheet.account = _account(request, sheet.account_id)
+    return sheet
+
+
+@router.post("/value/intangible/{sheet_id}/submit", response=ValueSheetOut)
+def sheet_submit(request: Any, body: ValueSheetStepIn, sheet_id: int = id_path()) -> dict[str, Any]:
+    """Send the sheet to the group lead for review."""
+    sheet = _sheet_of(request, sheet_id)
+    services.intangible_sheet_submit(
+        actor=actor(request), sheet=sheet, expected_version=body.version
+    )
+    return _sheet_out(actor(request), sheet.account, sheet.year)
+
+
+@router.post("/value/intangible/{sheet_id}/review", response=ValueSheetOut)
+def sheet_review(
+    request: Any, body: ValueSheetReviewIn, sheet_id: int = id_path()
+) -> dict[str, Any]:
+    """Approve the sheet, or send it back with a note."""
+    sheet = _sheet_of(request, sheet_id)
+    services.intangible_sheet_review(
+        actor=actor(request),
+        sheet=sheet,
+        approve=body.approve,
+        note=body.note,
+        expected_version=body.version,
+    )
+    return _sheet_out(actor(request), sheet.account, sheet.year)

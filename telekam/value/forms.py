@@ -57,3 +57,73 @@ class SegmentFigureForm(forms.Form):
         label=_("收入（元）"), min_value=Decimal("0"), max_digits=18, decimal_places=2
     )
     version = forms.IntegerField(widget=forms.HiddenInput, initial=0, min_value=0)
+
+
+MARK_CHOICES = [("", "—")] + [(str(i), str(i)) for i in range(6)]
+
+
+class IntangibleSheetForm(forms.Form):
+    """One 0–5 mark per active criterion (fields named after the criteria), notes, the
+    version read."""
+
+    notes = forms.CharField(
+        label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, initial=0, min_value=0)
+
+    def __init__(self, *args: Any, criteria: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.criteria = criteria
+        marks = {}
+        for c in criteria:
+            marks[f"mark_{c.code}"] = forms.TypedChoiceField(
+                label=f"{c.name}（{_('权重')} {c.weight}）",
+                choices=MARK_CHOICES,
+                coerce=int,
+                help_text=_("0 最低，5 最高"),
+            )
+        self.fields = {**marks, **self.fields}
+
+    def marks(self) -> dict[str, int]:
+        return {c.code: self.cleaned_data[f"mark_{c.code}"] for c in self.criteria}
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", _("审核通过")), ("return", _("退回"))])
+    note = forms.CharField(label=_("审核意见"), max_length=500, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class WeightsForm(forms.Form):
+    """One weight per active criterion, and the weights as read (to refuse a stale save)."""
+
+    read = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, criteria: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.criteria = criteria
+        for c in criteria:
+            self.fields[f"w_{c.code}"] = forms.DecimalField(
+                label=c.name,
+                min_value=Decimal("0"),
+                max_value=Decimal("100"),
+                max_digits=5,
+                decimal_places=2,
+            )
+        if not self.is_bound:
+            self.initial.setdefault("read", ";".join(f"{c.code}={c.weight}" for c in criteria))
+            for c in criteria:
+                self.initial.setdefault(f"w_{c.code}", c.weight)
+
+    def weights(self) -> dict[str, Decimal]:
+        return {c.code: self.cleaned_data[f"w_{c.code}"] for c in self.criteria}
+
+    def read_weights(self) -> dict[str, Decimal]:
+        out = {}
+        for part in (self.cleaned_data.get("read") or "").split(";"):
+            code, _sep, value = part.partition("=")
+            try:
+                out[code] = Decimal(value)
+            except ArithmeticError:
+                continue
+        return out

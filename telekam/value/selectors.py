@@ -340,3 +340,85 @@ def lost_equivalence(*, user: Any, start: dt.date, end: dt.date) -> LostEquivale
         equivalents=equivalence(revenue=lost, arpu=arpu),
         account_ids=ids,
     )
+
+
+# --- the intangible-value sheet -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SheetLine:
+    code: str
+    name: str
+    weight: Decimal
+    mark: int | None
+
+
+@dataclass(frozen=True)
+class SheetView:
+    year: int
+    sheet: Any  # IntangibleSheet | None
+    lines: list[SheetLine]
+    history: list[Any]  # earlier years' sheets, newest first
+    can_fill: bool
+    can_submit: bool
+    can_review: bool
+
+
+def account_sheet(*, user: Any, account: Account, year: int) -> SheetView:
+    """The account's intangible-value sheet of `year` with the criteria (the sheet's own
+    weights once saved), earlier years, and what the user may do. Three queries."""
+    from telekam.value.models import IntangibleCriterion, IntangibleSheet, SheetStatus
+
+    if not access.sees_value(user):
+        raise PermissionDenied("value figures are financial information")
+    sheets = list(
+        IntangibleSheet.objects.filter(account=account, year__lte=year)
+        .select_related("filled_by", "reviewed_by")
+        .order_by("-year")[:4]
+    )
+    sheet = sheets[0] if sheets and sheets[0].year == year else None
+    history = [s for s in sheets if s.year != year]
+    criteria = list(IntangibleCriterion.objects.filter(active=True))
+    names = {c.code: c.name for c in criteria}
+    if sheet is not None:
+        lines = [
+            SheetLine(code=c, name=names.get(c, c), weight=Decimal(w), mark=sheet.marks.get(c))
+            for c, w in sheet.weights.items()
+        ]
+    else:
+        lines = [SheetLine(code=c.code, name=c.name, weight=c.weight, mark=None) for c in criteria]
+    can_fill = access.can_fill_sheet(user, account)
+    open_ = sheet is None or sheet.status in (SheetStatus.DRAFT, SheetStatus.RETURNED)
+    if sheet is not None:
+        sheet.account = account
+    return SheetView(
+        year=year,
+        sheet=sheet,
+        lines=lines,
+        history=history,
+        can_fill=can_fill and open_,
+        can_submit=can_fill and sheet is not None and open_,
+        can_review=sheet is not None
+        and sheet.status == SheetStatus.SUBMITTED
+        and access.can_review_sheet(user, sheet),
+    )
+
+
+def sheets_to_review(*, user: Any) -> list[Any]:
+    """The submitted sheets this user may review (the head: all; a group lead: its
+    group's, except those it filled). One query."""
+    from telekam.org.models import Role
+    from telekam.value.models import IntangibleSheet, SheetStatus
+
+    qs = IntangibleSheet.objects.filter(status=SheetStatus.SUBMITTED).select_related(
+        "account", "filled_by"
+    )
+    if user.role == Role.DEPARTMENT_HEAD:
+        return list(qs.order_by("submitted_at"))
+    if user.role == Role.GROUP_LEAD and user.group_id:
+        return list(
+            qs.filter(account__group_id=user.group_id)
+            .exclude(filled_by=user)
+            .order_by("submitted_at")
+        )
+    return []

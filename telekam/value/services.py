@@ -24,6 +24,7 @@ from telekam.core.services import (
     audit_entry_create,
     check_version,
     diff,
+    full_clean_or_raise,
     require,
     save_new,
     save_versioned,
@@ -292,3 +293,42 @@ def intangible_sheet_review(
         ),
     )
     return sheet
+
+
+@transaction.atomic
+def intangible_weights_save(
+    *, actor: Any, weights: dict[str, Decimal], read: dict[str, Decimal]
+) -> list[IntangibleCriterion]:
+    """Set the weights of the active criteria. `read` holds the weights the user saw: if
+    someone changed them since, nothing is written (Conflict). Sheets keep the weights
+    they were saved with; the new ones apply to sheets saved from now on."""
+    require(access.keeps_inputs(actor), _("只有部门经理、分析员和管理员可以维护价值计算参数。"))
+    criteria = list(IntangibleCriterion.objects.select_for_update().filter(active=True))
+    now = {c.code: c.weight for c in criteria}
+    if {k: Decimal(v) for k, v in read.items()} != now:
+        raise Conflict(_("评分项权重已被他人修改，请刷新后重新修改。"))
+    if set(weights) != set(now):
+        raise ValidationFailed(
+            _("请为每个评分项填写权重。"), errors={"weights": [_("请为每个评分项填写权重。")]}
+        )
+    if sum(weights.values(), Decimal(0)) <= 0:
+        raise ValidationFailed(
+            _("权重合计须大于 0。"), errors={"weights": [_("权重合计须大于 0。")]}
+        )
+    changes = {}
+    for c in criteria:
+        new = Decimal(weights[c.code]).quantize(Decimal("0.01"))
+        if new != c.weight:
+            changes[c.code] = [str(c.weight), str(new)]
+            c.weight = new
+            full_clean_or_raise(c)
+            c.save(update_fields=["weight"])
+    if changes:
+        audit_entry_create(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            target=criteria[0],
+            summary=_("修改无形价值评分项权重"),
+            changes=changes,
+        )
+    return criteria

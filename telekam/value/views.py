@@ -9,16 +9,27 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.forms.models import model_to_dict
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from telekam.accounts.models import Account
+from telekam.core import clock
+from telekam.core.errors import ApplicationError, NotFound, PermissionDenied
 from telekam.core.forms import submit
 from telekam.core.http import AuthedHttpRequest
+from telekam.org.models import Role
 from telekam.value import access, selectors, services
-from telekam.value.forms import CostPoolForm, SegmentFigureForm
-from telekam.value.models import CostPool, SegmentFigure
+from telekam.value.forms import (
+    CostPoolForm,
+    IntangibleSheetForm,
+    ReviewForm,
+    SegmentFigureForm,
+    WeightsForm,
+)
+from telekam.value.models import CostPool, IntangibleCriterion, IntangibleSheet, SegmentFigure
 
 
 def account_value_context(*, user: Any, account: Account) -> dict[str, Any]:
@@ -26,7 +37,8 @@ def account_value_context(*, user: Any, account: Account) -> dict[str, Any]:
     allocated per resource and the equivalence (the tab is shown only to those who see
     financial information; the selector refuses the others)."""
     value = selectors.account_value(user=user, account_id=account.pk)
-    return {"value": value, "direct": value.direct}
+    sheet = selectors.account_sheet(user=user, account=account, year=clock.today().year)
+    return {"value": value, "direct": value.direct, "sheet": sheet}
 
 
 ROWS_SHOWN = 36
@@ -40,9 +52,23 @@ def inputs(request: AuthedHttpRequest) -> HttpResponse:
         raise DjangoPermissionDenied
     pool_form = CostPoolForm(prefix="pool")
     figure_form = SegmentFigureForm(prefix="figure")
+    criteria = list(IntangibleCriterion.objects.filter(active=True))
+    weights_form = WeightsForm(prefix="weights", criteria=criteria)
     if request.method == "POST":
         which = request.POST.get("which")
-        if which == "pool":
+        if which == "weights":
+            weights_form = WeightsForm(request.POST, prefix="weights", criteria=criteria)
+            if submit(
+                weights_form,
+                lambda _d: services.intangible_weights_save(
+                    actor=request.user,
+                    weights=weights_form.weights(),
+                    read=weights_form.read_weights(),
+                ),
+            ):
+                messages.success(request, _("评分项权重已保存。"))
+                return redirect("value:inputs")
+        elif which == "pool":
             pool_form = CostPoolForm(request.POST, prefix="pool")
             if submit(
                 pool_form, lambda d: services.cost_pool_save(actor=request.user, **_version(d))
@@ -89,6 +115,7 @@ def inputs(request: AuthedHttpRequest) -> HttpResponse:
             "figures": SegmentFigure.objects.all()[:ROWS_SHOWN],
             "pool_form": pool_form,
             "figure_form": figure_form,
+            "weights_form": weights_form,
         },
     )
 
@@ -102,3 +129,121 @@ def _picked(model: type[CostPool] | type[SegmentFigure], pk: str | None) -> Any:
     if not pk or not pk.isdigit():
         return None
     return model.objects.filter(pk=int(pk)).first()
+
+
+# --- the intangible-value sheet -------------------------------------------------------------
+
+
+def _visible_account(request: AuthedHttpRequest, pk: int) -> Account:
+    from telekam.accounts.selectors import account_get_visible
+
+    return account_get_visible(user=request.user, pk=pk)
+
+
+@login_required
+def sheet_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """Fill in or change this year's intangible-value sheet of the account."""
+    account = _visible_account(request, pk)
+    if not access.can_fill_sheet(request.user, account):
+        raise DjangoPermissionDenied
+    year = clock.today().year
+    view = selectors.account_sheet(user=request.user, account=account, year=year)
+    criteria = list(IntangibleCriterion.objects.filter(active=True))
+    sheet = view.sheet
+    initial: dict[str, Any] = {"version": sheet.version if sheet else 0}
+    if sheet is not None:
+        initial["notes"] = sheet.notes
+        initial.update({f"mark_{c}": str(m) for c, m in sheet.marks.items()})
+    form = IntangibleSheetForm(request.POST or None, criteria=criteria, initial=initial)
+
+    def action(data: dict[str, Any]) -> None:
+        services.intangible_sheet_save(
+            actor=request.user,
+            account=account,
+            year=year,
+            marks=form.marks(),
+            notes=data["notes"],
+            expected_version=data["version"],
+        )
+
+    if request.method == "POST" and submit(form, action):
+        messages.success(request, _("无形价值评分已保存，确认无误后请提交审核。"))
+        return redirect(f"{reverse('accounts:detail', args=[account.pk])}#value")
+    return render(
+        request,
+        "form_page.html",
+        {
+            "section": "accounts",
+            "form": form,
+            "account": account,
+            "title": _("%(y)d 年无形价值评分") % {"y": year},
+            "cancel_url": reverse("accounts:detail", args=[account.pk]),
+        },
+    )
+
+
+def _sheet(request: AuthedHttpRequest, pk: int) -> IntangibleSheet:
+    sheet = IntangibleSheet.objects.select_related("account").filter(pk=pk).first()
+    if sheet is None:
+        raise Http404
+    _visible_account(request, sheet.account_id)  # NotFound outside the user's accounts
+    return sheet
+
+
+@login_required
+@require_POST
+def sheet_submit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    sheet = _sheet(request, pk)
+    version = _int(request.POST.get("version"))
+    try:
+        services.intangible_sheet_submit(actor=request.user, sheet=sheet, expected_version=version)
+        messages.success(request, _("已提交行业组长审核。"))
+    except ApplicationError as error:
+        if isinstance(error, (NotFound, PermissionDenied)):
+            raise
+        messages.error(request, error.message)
+    return redirect(f"{reverse('accounts:detail', args=[sheet.account_id])}#value")
+
+
+@login_required
+@require_POST
+def sheet_review(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    sheet = _sheet(request, pk)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("审核意见不完整。"))
+    else:
+        data = form.cleaned_data
+        try:
+            services.intangible_sheet_review(
+                actor=request.user,
+                sheet=sheet,
+                approve=data["decision"] == "approve",
+                note=data["note"],
+                expected_version=data["version"],
+            )
+            messages.success(request, _("审核已记录。"))
+        except ApplicationError as error:
+            if isinstance(error, (NotFound, PermissionDenied)):
+                raise
+            messages.error(request, error.message)
+    back = request.POST.get("back")
+    if back == "reviews":
+        return redirect("value:reviews")
+    return redirect(f"{reverse('accounts:detail', args=[sheet.account_id])}#value")
+
+
+@login_required
+def reviews(request: AuthedHttpRequest) -> HttpResponse:
+    """The sheets waiting for this group lead's (or the head's) review."""
+    if request.user.role not in (Role.GROUP_LEAD, Role.DEPARTMENT_HEAD):
+        raise DjangoPermissionDenied
+    return render(
+        request,
+        "value/reviews.html",
+        {"section": "accounts", "sheets": selectors.sheets_to_review(user=request.user)},
+    )
+
+
+def _int(text: str | None) -> int:
+    return int(text) if text and text.isdigit() else -1

@@ -130,3 +130,64 @@ def test_lost_equivalence_of_a_quarter(case):
     assert (mine["accounts"], mine["account_ids"]) == (1, [case["a"].pk])
     bad = head.get(f"{API}/lost-equivalence?period=2027")
     assert (bad.status_code, bad.json()["field"]) == (422, "period")
+
+
+MARKS = {"brand": 5, "satisfaction": 4, "referrals": 3, "strategic": 2, "social": 1, "guarantee": 0}
+
+
+def put(client: Client, url: str, body: dict[str, Any]) -> Any:
+    import json
+
+    return client.put(url, json.dumps(body), content_type="application/json")
+
+
+def post(client: Client, url: str, body: dict[str, Any]) -> Any:
+    import json
+
+    return client.post(url, json.dumps(body), content_type="application/json")
+
+
+def test_the_intangible_sheet_through_the_api(case):
+    from telekam.org.tests.factories import group
+
+    am = client_of(case["am"])
+    url = f"{API}/accounts/{case['a'].pk}/intangible"
+    empty = am.get(url).json()
+    assert (empty["id"], empty["version"], empty["can_fill"]) == (None, 0, True)
+    assert [line["code"] for line in empty["lines"]] == list(MARKS)
+
+    body = put(am, url, {"marks": MARKS, "notes": "标杆", "version": 0}).json()
+    assert (body["score"], body["status"], body["version"]) == ("62.0", "draft", 1)
+    again = put(am, url, {"marks": MARKS, "version": 0})
+    assert again.status_code == 409  # had not seen the saved sheet
+    body = post(am, f"{API}/intangible/{body['id']}/submit", {"version": 1}).json()
+    assert body["status"] == "submitted"
+
+    lead = client_of(UserFactory(lead=True, group=group("finance")))
+    refused = post(am, f"{API}/intangible/{body['id']}/review", {"approve": True, "version": 2})
+    assert refused.status_code == 403
+    body = post(
+        lead, f"{API}/intangible/{body['id']}/review", {"approve": True, "version": 2}
+    ).json()
+    assert body["status"] == "approved"
+
+
+@pytest.mark.parametrize(
+    "marks",
+    [{**MARKS, "brand": 6}, {**MARKS, "brand": "5"}, {**MARKS, "brand": True}, {"brand": 1}],
+)
+def test_bad_marks_are_a_4xx_never_a_500(case, marks):
+    response = put(
+        client_of(case["am"]), f"{API}/accounts/{case['a'].pk}/intangible", {"marks": marks}
+    )
+    assert response.status_code == 422
+
+
+def test_the_sheet_outside_ones_accounts_is_a_404(case):
+    url = f"{API}/accounts/{case['a'].pk}/intangible"
+    assert client_of(UserFactory()).get(url).status_code == 404
+    assert client_of(UserFactory(desk=True)).get(url).status_code == 403
+    assert (
+        post(client_of(case["am"]), f"{API}/intangible/999999/submit", {"version": 1}).status_code
+        == 404
+    )

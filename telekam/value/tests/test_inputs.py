@@ -139,3 +139,43 @@ def test_the_service_validates_too():
             key_share_pct=Decimal("150"),
         )
     assert not CostPool.objects.exists()
+
+
+def weights_post(client: Client, read: str, **weights: str) -> object:
+    data = {"which": "weights", "weights-read": read}
+    base = {
+        "brand": "25",
+        "satisfaction": "25",
+        "referrals": "15",
+        "strategic": "15",
+        "social": "10",
+        "guarantee": "10",
+    }
+    data.update({f"weights-w_{k}": v for k, v in (base | weights).items()})
+    return client.post("/value/inputs/", data)
+
+
+READ = "brand=25.00;satisfaction=25.00;referrals=15.00;strategic=15.00;social=10.00;guarantee=10.00"
+
+
+def test_the_weights_of_the_intangible_sheet():
+    from telekam.value.models import IntangibleCriterion
+
+    analyst = client_of(UserFactory(analyst=True))
+    page = analyst.get("/value/inputs/").content.decode()
+    assert f'value="{READ}"' in page
+
+    assert weights_post(analyst, READ, brand="40").status_code == 302
+    assert IntangibleCriterion.objects.get(code="brand").weight == Decimal("40.00")
+    # A second save from the page read before the first is refused, nothing changes.
+    stale = weights_post(client_of(UserFactory(head=True)), READ, brand="10")
+    assert stale.status_code == 200
+    assert "已被他人修改" in stale.content.decode()
+    assert IntangibleCriterion.objects.get(code="brand").weight == Decimal("40.00")
+    zero = dict.fromkeys(
+        ("brand", "satisfaction", "referrals", "strategic", "social", "guarantee"), "0"
+    )
+    new_read = READ.replace("brand=25.00", "brand=40.00")
+    assert weights_post(analyst, new_read, **zero).status_code == 200
+    assert IntangibleCriterion.objects.get(code="brand").weight == Decimal("40.00")
+    assert weights_post(client_of(UserFactory(lead=True)), new_read).status_code == 403

@@ -63,3 +63,62 @@ def test_the_desk_has_no_value_tab_and_is_refused_it(case):
     assert 'data-testid="value-tab"' not in page
     assert desk.get(f"/accounts/{case['a'].pk}/tab/value/").status_code == 403
     assert client_of(UserFactory()).get(f"/accounts/{case['a'].pk}/tab/value/").status_code == 404
+
+
+def test_the_intangible_sheet_from_filling_to_approval(case):
+    from telekam.org.tests.factories import group
+    from telekam.value.models import IntangibleSheet, SheetStatus
+
+    am = client_of(case["am"])
+    account = case["a"]
+    form = am.get(f"/value/accounts/{account.pk}/intangible/").content.decode()
+    assert 'name="mark_brand"' in form
+    marks = {
+        "brand": 5,
+        "satisfaction": 4,
+        "referrals": 3,
+        "strategic": 2,
+        "social": 1,
+        "guarantee": 0,
+    }
+    data = {f"mark_{k}": str(v) for k, v in marks.items()} | {"notes": "行业标杆", "version": "0"}
+    response = am.post(f"/value/accounts/{account.pk}/intangible/", data)
+    assert response.status_code == 302
+    sheet = IntangibleSheet.objects.get()
+    assert (sheet.score, sheet.year) == (D("62.0"), 2026)
+
+    tab = am.get(f"/accounts/{account.pk}/tab/value/").content.decode()
+    assert 'data-testid="sheet-score">62.0<' in tab
+    assert 'data-testid="sheet-submit"' in tab
+    assert 'data-testid="sheet-approve"' not in tab  # the AM does not review
+    am.post(f"/value/intangible/{sheet.pk}/submit/", {"version": str(sheet.version)})
+    sheet.refresh_from_db()
+    assert sheet.status == SheetStatus.SUBMITTED
+
+    lead = client_of(UserFactory(lead=True, group=group("finance")))
+    queue = lead.get("/value/intangible/reviews/").content.decode()
+    assert account.name in queue
+    response = lead.post(
+        f"/value/intangible/{sheet.pk}/review/",
+        {"decision": "approve", "note": "", "version": str(sheet.version), "back": "reviews"},
+    )
+    assert response.status_code == 302
+    sheet.refresh_from_db()
+    assert sheet.status == SheetStatus.APPROVED
+    assert "没有待审核的评分" in lead.get("/value/intangible/reviews/").content.decode()
+
+
+def test_a_bad_mark_is_a_form_error(case):
+    am = client_of(case["am"])
+    data = {"mark_brand": "9", "notes": "", "version": "0"}
+    response = am.post(f"/value/accounts/{case['a'].pk}/intangible/", data)
+    assert response.status_code == 200
+    assert "is-invalid" in response.content.decode()
+
+
+def test_who_is_refused_the_sheet_pages(case):
+    url = f"/value/accounts/{case['a'].pk}/intangible/"
+    assert client_of(UserFactory()).get(url).status_code == 404  # another AM's account
+    assert client_of(UserFactory(desk=True)).get(url).status_code == 403
+    assert client_of(UserFactory(analyst=True)).get(url).status_code == 403  # reads, not fills
+    assert client_of(case["am"]).get("/value/intangible/reviews/").status_code == 403
