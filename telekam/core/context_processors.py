@@ -17,10 +17,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     from telekam.retention import access as retention_access
     from telekam.retention.models import ChurnWarning, WarningStatus
     from telekam.sales import access as sales_access
+    from telekam.value import access as value_access
 
     nav = access.navigation_for(user)
     nav["sales"] = sales_access.can_use_sales(user)
     nav["warnings"] = retention_access.sees_warnings(user)
+    nav["value"] = value_access.sees_value(user)
     return {
         "nav": nav,
         # One COUNT query, run only when a template shows it (the bell in base.html), so

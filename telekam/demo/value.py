@@ -15,13 +15,13 @@ from telekam.billing.models import BillingLine
 from telekam.value.models import CostPool, Resource, SegmentFigure
 from telekam.value.selectors import RESOURCE_FAMILIES
 
-KEY_SHARE = {
+KEY_SHARE: dict[str, Decimal] = {
     Resource.DATA: Decimal("30"),
     Resource.VOICE: Decimal("18"),
     Resource.BANDWIDTH: Decimal("35"),
 }
 # The key accounts' allocated cost as a share of their revenue (bandwidth: of all of it).
-COST_RATIO = {Resource.DATA: 0.38, Resource.VOICE: 0.30, Resource.BANDWIDTH: 0.08}
+COST_RATIO: dict[str, float] = {Resource.DATA: 0.38, Resource.VOICE: 0.30, Resource.BANDWIDTH: 0.08}
 PUBLIC_CUSTOMERS = 1_350_000
 PUBLIC_ARPU = 52.0
 

@@ -422,3 +422,91 @@ def sheets_to_review(*, user: Any) -> list[Any]:
             .order_by("submitted_at")
         )
     return []
+
+
+# --- the value overview ---------------------------------------------------------------------
+
+MARGIN_BANDS = ((None, 0), (0, 20), (20, 40), (40, 60), (60, 80), (80, None))
+
+
+@dataclass(frozen=True)
+class OverviewRow:
+    account: Account
+    value: DirectValue
+
+
+@dataclass(frozen=True)
+class MarginBand:
+    low: int | None
+    high: int | None
+    accounts: int
+    revenue: Decimal
+
+
+@dataclass(frozen=True)
+class ValueOverview:
+    month: dt.date | None
+    accounts: int
+    revenue: Decimal
+    credits: Decimal
+    cost: Decimal
+    profit: Decimal
+    margin_pct: Decimal | None
+    bands: list[MarginBand]
+    top_profit: list[OverviewRow]
+    low_margin: list[OverviewRow]
+    pools_missing: list[str]
+    arpu: dict[str, Arpu]
+
+
+def value_overview(*, user: Any, month: dt.date | None = None, top: int = 15) -> ValueOverview:
+    """The key accounts the user sees, in `month` (default: the latest billed): their
+    revenue, allocated cost and profit in total, how many fall in each margin band, the
+    most profitable and the least. A fixed number of queries, whatever the accounts."""
+    from telekam.accounts.access import accounts_visible_to
+
+    if not access.sees_value(user):
+        raise PermissionDenied("value figures are financial information")
+    month = month or latest_billed_month(on_or_before=clock.today())
+    if month is None:
+        return ValueOverview(None, 0, ZERO, ZERO, ZERO, ZERO, None, [], [], [], [], {})
+    everyone = direct_values(month=month)
+    visible = set(
+        accounts_visible_to(user).filter(segment=Segment.KEY).values_list("pk", flat=True)
+    )
+    values = [v for a, v in everyone.items() if a in visible]
+    revenue = sum((v.revenue for v in values), ZERO)
+    credits = sum((v.credits for v in values), ZERO)
+    cost = sum((v.cost for v in values), ZERO)
+    profit = revenue - credits - cost
+    bands = []
+    for low, high in MARGIN_BANDS:
+        inside = [
+            v
+            for v in values
+            if v.margin_pct is not None
+            and (low is None or v.margin_pct >= low)
+            and (high is None or v.margin_pct < high)
+        ]
+        bands.append(MarginBand(low, high, len(inside), sum((v.revenue for v in inside), ZERO)))
+    by_profit = sorted(values, key=lambda v: (-v.profit, v.account_id))[:top]
+    by_margin = sorted(
+        (v for v in values if v.margin_pct is not None),
+        key=lambda v: (v.margin_pct, v.account_id),
+    )[:top]
+    ids = {v.account_id for v in [*by_profit, *by_margin]}
+    accounts = Account.objects.select_related("grade", "owner").in_bulk(list(ids))
+    return ValueOverview(
+        month=month,
+        accounts=len(values),
+        revenue=revenue,
+        credits=credits,
+        cost=cost,
+        profit=profit,
+        margin_pct=(profit / revenue * 100).quantize(TENTH, ROUND_HALF_UP) if revenue > 0 else None,
+        bands=bands,
+        top_profit=[OverviewRow(accounts[v.account_id], v) for v in by_profit],
+        low_margin=[OverviewRow(accounts[v.account_id], v) for v in by_margin],
+        pools_missing=values[0].pools_missing if values else [],
+        arpu=segment_arpu(month=month),
+    )

@@ -5,6 +5,7 @@ from telekam.value import views
 app_name = "value"
 
 urlpatterns = [
+    path("", views.overview, name="overview"),
     path("inputs/", views.inputs, name="inputs"),
     path("accounts/<int:pk>/intangible/", views.sheet_edit, name="sheet_edit"),
     path("intangible/<int:pk>/submit/", views.sheet_submit, name="sheet_submit"),

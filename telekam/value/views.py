@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError
 from django.forms.models import model_to_dict
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -25,6 +26,7 @@ from telekam.value import access, selectors, services
 from telekam.value.forms import (
     CostPoolForm,
     IntangibleSheetForm,
+    MonthField,
     ReviewForm,
     SegmentFigureForm,
     WeightsForm,
@@ -247,3 +249,46 @@ def reviews(request: AuthedHttpRequest) -> HttpResponse:
 
 def _int(text: str | None) -> int:
     return int(text) if text and text.isdigit() else -1
+
+
+# --- the value overview ---------------------------------------------------------------------
+
+
+@login_required
+def overview(request: AuthedHttpRequest) -> HttpResponse:
+    """The key accounts' value in a month for the user's accounts: totals, margin bands,
+    the most and least profitable, and this quarter's lost accounts in ordinary customers."""
+    from telekam.retention.analysis import period_containing
+
+    if not access.sees_value(request.user):
+        raise DjangoPermissionDenied
+    month_text = (request.GET.get("month") or "").strip()
+    month = None
+    error = ""
+    if month_text:
+        try:
+            month = MonthField().clean(month_text)
+        except ValidationError:
+            error = _("账期格式为 2026-10。")
+    data = selectors.value_overview(user=request.user, month=month)
+    quarter = period_containing("quarter", data.month or clock.today())
+    lost = selectors.lost_equivalence(user=request.user, start=quarter.start, end=quarter.end)
+    peak = max((b.accounts for b in data.bands), default=0) or 1
+    bars = [
+        {"band": b, "x": i * 70 + 10, "h": h, "y": 110 - h, "label_y": 106 - h}
+        for i, b in enumerate(data.bands)
+        for h in [round(b.accounts / peak * 90, 1)]
+    ]
+    return render(
+        request,
+        "value/overview.html",
+        {
+            "section": "value",
+            "data": data,
+            "bars": bars,
+            "lost": lost,
+            "quarter": quarter,
+            "month_error": error,
+            "keeps_inputs": access.keeps_inputs(request.user),
+        },
+    )

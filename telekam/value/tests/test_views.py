@@ -122,3 +122,37 @@ def test_who_is_refused_the_sheet_pages(case):
     assert client_of(UserFactory(desk=True)).get(url).status_code == 403
     assert client_of(UserFactory(analyst=True)).get(url).status_code == 403  # reads, not fills
     assert client_of(case["am"]).get("/value/intangible/reviews/").status_code == 403
+
+
+def test_the_overview_totals_the_users_key_accounts(case):
+    from telekam.retention.models import CaseOutcome, CaseStatus
+    from telekam.retention.tests.factories import RetentionCaseFactory
+
+    RetentionCaseFactory(
+        account=case["a"],
+        status=CaseStatus.CLOSED,
+        outcome=CaseOutcome.LOST,
+        reason="price",
+        monthly_revenue_lost=D("3000.00"),
+        closed_on=dt.date(2026, 10, 20),
+    )
+    head = client_of(UserFactory(head=True))
+    with CaptureQueriesContext(connection) as queries:
+        page = head.get("/value/?month=2026-10").content.decode()
+    assert len(queries) <= 22
+    # A 3900.71 + B 1800.21 + C 300.07
+    assert 'data-testid="total-profit">6,000.99<' in page
+    assert "1 户流失或部分流失，月收入损失 3,000.00 元" in page
+    top = page[page.index('data-testid="top-profit"') :]
+    assert top.index("甲集团") < top.index("乙集团") < top.index("丙集团")
+
+    mine = client_of(case["am"]).get("/value/?month=2026-10").content.decode()
+    assert 'data-testid="total-profit">3,900.71<' in mine  # the AM's own account only
+    assert "乙集团" not in mine
+
+
+def test_the_overview_refuses_the_desk_and_survives_a_bad_month(case):
+    assert client_of(UserFactory(desk=True)).get("/value/").status_code == 403
+    response = client_of(case["am"]).get("/value/?month=2026-13")
+    assert response.status_code == 200
+    assert "is-invalid" in response.content.decode()
