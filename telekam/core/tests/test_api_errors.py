@@ -45,6 +45,7 @@ from telekam.core.models import AuditEntry
 from telekam.org.models import ApiToken
 from telekam.org.services import api_token_create, api_token_revoke
 from telekam.org.tests.factories import TEST_PASSWORD, UserFactory, group
+from telekam.value.models import IntangibleSheet
 
 pytestmark = pytest.mark.django_db
 
@@ -340,6 +341,16 @@ def test_non_json_body_is_400():
 # --- no input gives a 500 ---------------------------------------------------------------
 
 
+INTANGIBLE_MARKS = {
+    "brand": 5,
+    "satisfaction": 4,
+    "referrals": 3,
+    "strategic": 2,
+    "social": 1,
+    "guarantee": 0,
+}
+
+
 @pytest.fixture
 def world() -> dict[str, Any]:
     """One of everything a write endpoint can name, all writable by the department head."""
@@ -464,6 +475,12 @@ def world() -> dict[str, Any]:
         raised_on=dt.date(2026, 11, 10),
     )
     run = Run.objects.create(kind=RunKind.CALL_SIGNALS, status="done", started_by=head)
+    # value: this year's intangible-value sheet, a draft the AM filled in
+    from telekam.value import services as value_services
+
+    sheet = value_services.intangible_sheet_save(
+        actor=am, account=account, year=2026, marks=INTANGIBLE_MARKS
+    )
     token, _key = api_token_create(user=head, name="fuzz")
     client = Client()
     client.force_login(head)
@@ -493,6 +510,7 @@ def world() -> dict[str, Any]:
             "warning_id": warning.pk,
             "case_id": case.pk,
             "run_id": run.pk,
+            "sheet_id": sheet.pk,
         },
         "account_pk": account.pk,
         "head_pk": head.pk,
@@ -759,6 +777,17 @@ def _valid_bodies(w: dict[str, Any]) -> dict[tuple[str, str], Any]:
             "heard_on": "2026-11-14",
             "competitor": "china_unicom",
         },
+        ("put", "/api/v1/value/accounts/{account_id}/intangible"): {
+            "marks": INTANGIBLE_MARKS,
+            "notes": "行业标杆",
+            "version": 1,
+        },
+        ("post", "/api/v1/value/intangible/{sheet_id}/submit"): {"version": 1},
+        ("post", "/api/v1/value/intangible/{sheet_id}/review"): {
+            "approve": False,
+            "note": "满意度偏高",
+            "version": 2,
+        },
         ("post", "/api/v1/sales/appraise"): {
             "cashflows": ["-100000", "30000", "40000", "50000.50"],
             "rate": "0.08",
@@ -815,6 +844,7 @@ STEP_ROLE = {
     "/api/v1/visits/logs": "am",
 }
 NEEDS_EARLIER_STEP = {
+    "/api/v1/value/intangible/{sheet_id}/review",  # after the submission (value tests)
     "/api/v1/service/faults/{fault_id}/resume",  # after a pause
     "/api/v1/service/compensation/{form_id}/sign",  # after operations confirmed
     "/api/v1/service/compensation/{form_id}/settle",  # after the signature
@@ -925,6 +955,7 @@ def _state() -> tuple[Any, ...]:
         BillingImport.objects.count(),
         ApiToken.objects.filter(revoked_at__isnull=False).count(),
         AuditEntry.objects.count(),
+        list(IntangibleSheet.objects.order_by("pk").values()),
     )
 
 
