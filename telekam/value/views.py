@@ -34,13 +34,25 @@ from telekam.value.forms import (
 from telekam.value.models import CostPool, IntangibleCriterion, IntangibleSheet, SegmentFigure
 
 
-def account_value_context(*, user: Any, account: Account) -> dict[str, Any]:
-    """The value tab of the account page: the latest billed month's direct value, the cost
-    allocated per resource and the equivalence (the tab is shown only to those who see
-    financial information; the selector refuses the others)."""
-    value = selectors.account_value(user=user, account_id=account.pk)
+def account_value_context(
+    *, user: Any, account: Account, month_text: str | None = None
+) -> dict[str, Any]:
+    """The value tab of the account page: a month's direct value (`month_text` YYYY-MM,
+    default the latest billed month), the cost allocated per resource, the equivalence and
+    this year's intangible-value sheet (the tab is shown only to those who see financial
+    information; the selectors refuse the others). A bad month shows the latest with a
+    message."""
+    month, month_error = None, ""
+    if month_text and month_text.strip():
+        try:
+            month = MonthField().clean(month_text)
+        except ValidationError:
+            month_error = _("账期格式为 2026-10。")
+        if month is not None and month > clock.today().replace(day=1):
+            month, month_error = None, _("账期格式为 2026-10，且不能晚于本月。")
+    value = selectors.account_value(user=user, account_id=account.pk, month=month)
     sheet = selectors.account_sheet(user=user, account=account, year=clock.today().year)
-    return {"value": value, "direct": value.direct, "sheet": sheet}
+    return {"value": value, "direct": value.direct, "sheet": sheet, "month_error": month_error}
 
 
 ROWS_SHOWN = 36
@@ -258,6 +270,7 @@ def _int(text: str | None) -> int:
 def overview(request: AuthedHttpRequest) -> HttpResponse:
     """The key accounts' value in a month for the user's accounts: totals, margin bands,
     the most and least profitable, and this quarter's lost accounts in ordinary customers."""
+    from telekam.retention import access as retention_access
     from telekam.retention.analysis import period_containing
 
     if not access.sees_value(request.user):
@@ -273,6 +286,7 @@ def overview(request: AuthedHttpRequest) -> HttpResponse:
     data = selectors.value_overview(user=request.user, month=month)
     quarter = period_containing("quarter", data.month or clock.today())
     lost = selectors.lost_equivalence(user=request.user, start=quarter.start, end=quarter.end)
+    lost_accounts = list(Account.objects.filter(pk__in=lost.account_ids).order_by("name")[:50])
     peak = max((b.accounts for b in data.bands), default=0) or 1
     bars = [
         {"band": b, "x": i * 70 + 10, "h": h, "y": 110 - h, "label_y": 106 - h}
@@ -287,6 +301,8 @@ def overview(request: AuthedHttpRequest) -> HttpResponse:
             "data": data,
             "bars": bars,
             "lost": lost,
+            "lost_accounts": lost_accounts,
+            "sees_cases": retention_access.can_see_analysis(request.user),
             "quarter": quarter,
             "month_error": error,
             "keeps_inputs": access.keeps_inputs(request.user),

@@ -121,7 +121,9 @@ def account_tab(request: AuthedHttpRequest, pk: int, tab: str) -> HttpResponse:
         from telekam.value.views import account_value_context
 
         file = selectors.account_file(user=request.user, pk=pk)
-        extra = account_value_context(user=request.user, account=file.account)
+        extra = account_value_context(
+            user=request.user, account=file.account, month_text=request.GET.get("month")
+        )
     elif tab in selectors.ACCOUNT_TABS:
         file = selectors.account_file(user=request.user, pk=pk, tab=tab)
         extra = {}

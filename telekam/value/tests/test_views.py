@@ -156,3 +156,41 @@ def test_the_overview_refuses_the_desk_and_survives_a_bad_month(case):
     response = client_of(case["am"]).get("/value/?month=2026-13")
     assert response.status_code == 200
     assert "is-invalid" in response.content.decode()
+
+
+def test_the_value_tab_shows_another_month_and_survives_a_bad_one(case):
+    from telekam.value.tests.helpers import bill
+
+    bill(case["a"], "digital_circuit", "7777.00", month=dt.date(2026, 8, 1))
+    client = client_of(case["am"])
+
+    august = client.get(f"/accounts/{case['a'].pk}/tab/value/?month=2026-08").content.decode()
+    assert "2026-08 直接价值" in august
+    assert 'data-testid="value-revenue">7,777.00<' in august
+    assert "本月未录入成本池" in august  # no pools for August
+    for bad in ("2026-13", "x", "2031-01"):
+        response = client.get(f"/accounts/{case['a'].pk}/tab/value/?month={bad}")
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "is-invalid" in html
+        assert "2026-10 直接价值" in html  # the latest billed month instead
+
+
+def test_the_overview_names_the_lost_accounts(case):
+    from telekam.retention.models import CaseOutcome, CaseStatus
+    from telekam.retention.tests.factories import RetentionCaseFactory
+
+    RetentionCaseFactory(
+        account=case["b"],
+        status=CaseStatus.CLOSED,
+        outcome=CaseOutcome.PARTLY_LOST,
+        reason="price",
+        monthly_revenue_lost=D("500.00"),
+        closed_on=dt.date(2026, 11, 2),
+    )
+    head = client_of(UserFactory(head=True)).get("/value/?month=2026-10").content.decode()
+    names = head[head.index('data-testid="lost-accounts"') :]
+    assert "乙集团" in names
+    assert "/retention/analysis/cases/?period=2026-Q4" in names
+    am = client_of(case["am"]).get("/value/?month=2026-10").content.decode()
+    assert 'data-testid="lost-accounts"' not in am  # not the AM's account
