@@ -12,10 +12,10 @@ Every schema name starts with `Value` (ninja merges schemas of the same class na
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from pydantic import StrictInt
@@ -25,22 +25,17 @@ from telekam.core.api import InputSchema, actor, id_path
 from telekam.core.errors import NotFound, PermissionDenied
 from telekam.service.api.common import AccountIdRef, invalid
 from telekam.value import access, selectors, services
+from telekam.value.forms import month_asked
 
 router = Router(tags=["value"])
 
-_MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-
 
 def parse_month(text: str | None, *, field: str = "month") -> dt.date | None:
-    """'2026-10' -> 2026-10-01; empty -> None; a 422 for anything else or a future month."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    match = _MONTH_RE.match(text)
-    month = dt.date(int(match.group(1)), int(match.group(2)), 1) if match else None
-    if month is None or month.year < 2000 or month > clock.today().replace(day=1):
-        raise invalid(field, _("账期格式为 2026-10，且不能晚于本月。"))
-    return month
+    """`forms.month_asked` as the API answers it: a 422 naming the field."""
+    try:
+        return month_asked(text)
+    except ValidationError as error:
+        raise invalid(field, error.messages[0]) from None
 
 
 class ValueMonthQuery(Schema):

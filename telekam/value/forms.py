@@ -11,9 +11,29 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from telekam.accounts.models import Segment
+from telekam.core import clock
 from telekam.value.models import Resource
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def _month(text: str) -> dt.date | None:
+    match = _MONTH.match(text.strip())
+    if not match or not 2000 <= int(match.group(1)) <= 2100:
+        return None
+    return dt.date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def month_asked(text: str | None) -> dt.date | None:
+    """A month to look at, from a query string (YYYY-MM): None when not given;
+    ValidationError when it is not a month or lies after this month. The pages and the API
+    read `?month=` through here."""
+    if not text or not text.strip():
+        return None
+    month = _month(text)
+    if month is None or month > clock.today().replace(day=1):
+        raise forms.ValidationError(_("账期格式为 2026-10，且不能晚于本月。"))
+    return month
 
 
 class MonthField(forms.CharField):
@@ -22,11 +42,10 @@ class MonthField(forms.CharField):
     widget = forms.TextInput(attrs={"type": "month", "placeholder": "2026-10"})
 
     def clean(self, value: Any) -> dt.date:  # type: ignore[override]
-        text = (super().clean(value) or "").strip()
-        match = _MONTH.match(text)
-        if not match or not 2000 <= int(match.group(1)) <= 2100:
+        month = _month(super().clean(value) or "")
+        if month is None:
             raise forms.ValidationError(_("账期格式为 2026-10。"))
-        return dt.date(int(match.group(1)), int(match.group(2)), 1)
+        return month
 
 
 class CostPoolForm(forms.Form):

@@ -48,6 +48,7 @@ class ValueErrorCode(enum.StrEnum):
 
 POOL_FIELDS = ["amount", "key_share_pct", "note"]
 FIGURE_FIELDS = ["customers", "revenue"]
+SHEET_FIELDS = ["marks", "weights", "score", "notes"]
 
 
 def _upsert(
@@ -227,9 +228,6 @@ def intangible_sheet_save(
         changes=diff(before, snapshot(sheet, SHEET_FIELDS)),
     )
     return sheet
-
-
-SHEET_FIELDS = ["marks", "weights", "score", "notes"]
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@ pools and segment statistics) for the department head, analysts and administrato
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -26,10 +27,10 @@ from telekam.value import access, selectors, services
 from telekam.value.forms import (
     CostPoolForm,
     IntangibleSheetForm,
-    MonthField,
     ReviewForm,
     SegmentFigureForm,
     WeightsForm,
+    month_asked,
 )
 from telekam.value.models import CostPool, IntangibleCriterion, IntangibleSheet, SegmentFigure
 
@@ -42,14 +43,7 @@ def account_value_context(
     this year's intangible-value sheet (the tab is shown only to those who see financial
     information; the selectors refuse the others). A bad month shows the latest with a
     message."""
-    month, month_error = None, ""
-    if month_text and month_text.strip():
-        try:
-            month = MonthField().clean(month_text)
-        except ValidationError:
-            month_error = _("账期格式为 2026-10。")
-        if month is not None and month > clock.today().replace(day=1):
-            month, month_error = None, _("账期格式为 2026-10，且不能晚于本月。")
+    month, month_error = _month_or_error(month_text)
     value = selectors.account_value(user=user, account_id=account.pk, month=month)
     sheet = selectors.account_sheet(user=user, account=account, year=clock.today().year)
     return {"value": value, "direct": value.direct, "sheet": sheet, "month_error": month_error}
@@ -132,6 +126,14 @@ def inputs(request: AuthedHttpRequest) -> HttpResponse:
             "weights_form": weights_form,
         },
     )
+
+
+def _month_or_error(text: str | None) -> tuple[dt.date | None, str]:
+    """The month asked for, or None (the latest billed) and the reason it was refused."""
+    try:
+        return month_asked(text), ""
+    except ValidationError as error:
+        return None, error.messages[0]
 
 
 def _version(data: dict[str, Any]) -> dict[str, Any]:
@@ -275,14 +277,7 @@ def overview(request: AuthedHttpRequest) -> HttpResponse:
 
     if not access.sees_value(request.user):
         raise DjangoPermissionDenied
-    month_text = (request.GET.get("month") or "").strip()
-    month = None
-    error = ""
-    if month_text:
-        try:
-            month = MonthField().clean(month_text)
-        except ValidationError:
-            error = _("账期格式为 2026-10。")
+    month, error = _month_or_error(request.GET.get("month"))
     data = selectors.value_overview(user=request.user, month=month)
     quarter = period_containing("quarter", data.month or clock.today())
     lost = selectors.lost_equivalence(user=request.user, start=quarter.start, end=quarter.end)
