@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "telekam.engagement",
     "telekam.retention",
     "telekam.value",
+    "telekam.dashboards",
     "telekam.demo",
 ]
 

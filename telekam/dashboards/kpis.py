@@ -1,0 +1,466 @@
+"""The key-account KPIs (domain §8, issue 7 point 6): one book of per-account, per-month
+facts for the key accounts a user sees, from which every figure of every dashboard,
+league table, drill-down, report and API answer is summed.
+
+A period is a month, or a year to date (January to the month). The *opening book* is the
+month before the period starts, the *closing book* the period's last month:
+
+- retention by count: of the key accounts billed in the opening month, the share still
+  billed in the closing month and not lost (a retention case closed as lost in the period);
+- retention by revenue: over the same accounts, the closing month's revenue kept, each
+  account capped at its opening revenue (growth is not retention), over the opening
+  revenue;
+- satisfaction: callbacks answered in the period (done, not unreachable) that were
+  satisfied, over those answered;
+- new key accounts: billed in the closing month and not in the opening month;
+- revenue growth: the closing month's revenue over the opening month's, less one;
+- average customer value: the closing month's revenue per key account billed in it;
+- SLA on time: provisioning orders activated in the period by their deadline, over those
+  activated;
+- callback coverage: callbacks due in the period (and due by today, or done) that were
+  done by their due day, over those due (the rule of the service desk's coverage);
+- visit compliance: planned visits and calls due in the period (due by today, or done)
+  that were done, over those due (the rule of the visit part's compliance);
+- warning response: churn warnings raised in the period (their acknowledgement due by
+  today, or acknowledged) acknowledged by their due day, over those.
+
+Every account counts for its current AM (owner) and industry group. A fixed number of
+queries whatever the number of accounts or months (see `book_load`)."""
+
+from __future__ import annotations
+
+import calendar
+import dataclasses
+import datetime as dt
+import enum
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from telekam.accounts import access as account_access
+from telekam.accounts.models import Segment
+from telekam.billing.models import BillingLine
+from telekam.engagement.models import PlannedContact, PlanStatus
+from telekam.retention.models import CaseOutcome, CaseStatus, ChurnWarning, RetentionCase
+from telekam.service.models import Callback, CallbackOutcome, CallbackStatus, ProvisioningOrder
+from telekam.service.models.orders import OrderStatus
+
+ZERO = Decimal("0.00")
+TENTH = Decimal("0.1")
+CENT = Decimal("0.01")
+ANSWERED = (CallbackOutcome.SATISFIED, CallbackOutcome.NEUTRAL, CallbackOutcome.DISSATISFIED)
+
+
+class Kpi(enum.StrEnum):
+    RETENTION_COUNT = "retention_count"
+    RETENTION_REVENUE = "retention_revenue"
+    SATISFACTION = "satisfaction"
+    NEW_ACCOUNTS = "new_accounts"
+    REVENUE_GROWTH = "revenue_growth"
+    AVG_VALUE = "avg_value"
+    SLA_ON_TIME = "sla_on_time"
+    CALLBACK_COVERAGE = "callback_coverage"
+    VISIT_COMPLIANCE = "visit_compliance"
+    WARNING_RESPONSE = "warning_response"
+
+
+@dataclasses.dataclass(frozen=True)
+class KpiInfo:
+    label: Any
+    unit: str  # "%", "yuan" or "count"
+    # A rate (num / den as a percentage) is comparable between a month and a year, so a
+    # year's target applies to its months; a count or an amount is not.
+    rate: bool
+
+
+KPI_INFO: dict[Kpi, KpiInfo] = {
+    Kpi.RETENTION_COUNT: KpiInfo(_("客户保有率（户数）"), "%", rate=True),
+    Kpi.RETENTION_REVENUE: KpiInfo(_("收入保有率"), "%", rate=True),
+    Kpi.SATISFACTION: KpiInfo(_("满意度"), "%", rate=True),
+    Kpi.NEW_ACCOUNTS: KpiInfo(_("新增大客户"), "count", rate=False),
+    Kpi.REVENUE_GROWTH: KpiInfo(_("收入增长率"), "%", rate=True),
+    Kpi.AVG_VALUE: KpiInfo(_("户均月收入"), "yuan", rate=False),
+    Kpi.SLA_ON_TIME: KpiInfo(_("开通及时率"), "%", rate=True),
+    Kpi.CALLBACK_COVERAGE: KpiInfo(_("回访覆盖率"), "%", rate=True),
+    Kpi.VISIT_COMPLIANCE: KpiInfo(_("拜访达标率"), "%", rate=True),
+    Kpi.WARNING_RESPONSE: KpiInfo(_("预警响应及时率"), "%", rate=True),
+}
+KPIS = tuple(Kpi)
+
+
+# --- periods --------------------------------------------------------------------------------
+
+
+def month_first(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def month_add(month: dt.date, n: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def month_last_day(month: dt.date) -> dt.date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+class PeriodKind(enum.StrEnum):
+    MONTH = "month"
+    YEAR = "year"
+
+
+@dataclasses.dataclass(frozen=True)
+class Period:
+    kind: PeriodKind
+    start: dt.date  # first day
+    end: dt.date  # last day
+    opening: dt.date  # the month before the period (its first day)
+    closing: dt.date  # the period's last month (its first day)
+
+    @property
+    def months(self) -> list[dt.date]:
+        out, m = [], self.start
+        while m <= self.closing:
+            out.append(m)
+            m = month_add(m, 1)
+        return out
+
+    @property
+    def year(self) -> int:
+        return self.closing.year
+
+    @property
+    def label(self) -> str:
+        if self.kind == PeriodKind.YEAR:
+            return f"{self.start:%Y-%m}—{self.closing:%Y-%m}"
+        return f"{self.closing:%Y-%m}"
+
+    def contains(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+
+def period_of(kind: PeriodKind | str, month: dt.date) -> Period:
+    """The month of `month`, or its year to date."""
+    closing = month_first(month)
+    start = closing if kind == PeriodKind.MONTH else closing.replace(month=1)
+    return Period(
+        kind=PeriodKind(kind),
+        start=start,
+        end=month_last_day(closing),
+        opening=month_add(start, -1),
+        closing=closing,
+    )
+
+
+# --- the book ---------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class AccountRef:
+    id: int
+    code: str
+    name: str
+    owner_id: int | None
+    group_id: int | None
+    grade_id: int | None
+
+
+Counts = dict[dt.date, list[int]]  # month -> [num, den]
+
+
+@dataclasses.dataclass
+class Book:
+    """Per-account facts by month for a user's key accounts, over `first`..`last`."""
+
+    first: dt.date
+    last: dt.date
+    today: dt.date
+    accounts: dict[int, AccountRef]
+    revenue: dict[int, dict[dt.date, Decimal]]  # account -> month -> billed
+    lost_on: dict[int, dt.date]  # account -> day its case was closed as lost
+    rates: dict[Kpi, dict[int, Counts]]  # the counted KPIs: account -> month -> [num, den]
+
+
+COUNTED = (Kpi.SATISFACTION, Kpi.SLA_ON_TIME, Kpi.CALLBACK_COVERAGE, Kpi.VISIT_COMPLIANCE,
+           Kpi.WARNING_RESPONSE)  # fmt: skip
+
+
+def key_accounts_visible_to(user: Any) -> Any:
+    return account_access.accounts_visible_to(user).filter(segment=Segment.KEY)
+
+
+def book_load(*, user: Any, first: dt.date, last: dt.date, today: dt.date) -> Book:
+    """The facts of the months `first`..`last` (first days) for the key accounts `user`
+    sees: 7 queries, whatever the number of accounts and months."""
+    first, last = month_first(first), month_first(last)
+    end = month_last_day(last)
+    scope = key_accounts_visible_to(user)
+    ids = scope.values("pk")
+    accounts = {
+        a["pk"]: AccountRef(
+            a["pk"], a["code"], a["name"], a["owner_id"], a["group_id"], a["grade_id"]
+        )
+        for a in scope.values("pk", "code", "name", "owner_id", "group_id", "grade_id")
+    }
+    revenue: dict[int, dict[dt.date, Decimal]] = defaultdict(dict)
+    for row in (
+        BillingLine.objects.filter(account_id__in=ids, month__gte=first, month__lte=last)
+        .values("account_id", "month")
+        .annotate(total=Sum("amount"))
+    ):
+        revenue[row["account_id"]][row["month"]] = row["total"]
+    lost_on: dict[int, dt.date] = {
+        account_id: closed_on
+        for account_id, closed_on in RetentionCase.objects.filter(
+            account_id__in=ids,
+            status=CaseStatus.CLOSED,
+            outcome=CaseOutcome.LOST,
+            closed_on__gte=first,
+            closed_on__lte=end,
+        )
+        .order_by("closed_on")
+        .values_list("account_id", "closed_on")
+        if closed_on is not None
+    }
+    rates: dict[Kpi, dict[int, Counts]] = {k: defaultdict(dict) for k in COUNTED}
+    tz = timezone.get_current_timezone()
+
+    def add(kpi: Kpi, account_id: int, month: dt.date, num: int, den: int) -> None:
+        cell = rates[kpi][account_id].setdefault(month_first(month), [0, 0])
+        cell[0] += num
+        cell[1] += den
+
+    # Satisfaction: callbacks answered in the window, by the day they were done.
+    start_dt = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
+    end_dt = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    for account_id, done_at, outcome in Callback.objects.filter(
+        account_id__in=ids,
+        status=CallbackStatus.DONE,
+        outcome__in=ANSWERED,
+        done_at__gte=start_dt,
+        done_at__lt=end_dt,
+    ).values_list("account_id", "done_at", "outcome"):
+        if done_at is not None:
+            add(Kpi.SATISFACTION, account_id, done_at.astimezone(tz).date(),
+                int(outcome == CallbackOutcome.SATISFIED), 1)  # fmt: skip
+    # Callback coverage: due in the window, counted once done or past due.
+    for account_id, due_on, status, done_at in (
+        Callback.objects.filter(account_id__in=ids, due_on__gte=first, due_on__lte=end)
+        .filter(Q(status=CallbackStatus.DONE) | Q(due_on__lt=today))
+        .values_list("account_id", "due_on", "status", "done_at")
+    ):
+        on_time = (
+            status == CallbackStatus.DONE
+            and done_at is not None
+            and done_at.astimezone(tz).date() <= due_on
+        )
+        add(Kpi.CALLBACK_COVERAGE, account_id, due_on, int(on_time), 1)
+    # Visit compliance: planned visits and calls due in the window, due by today or done.
+    for row in (
+        PlannedContact.objects.filter(account_id__in=ids, due_on__gte=first, due_on__lte=end)
+        .filter(Q(due_on__lte=today) | Q(status=PlanStatus.DONE))
+        .annotate(m=TruncMonth("due_on"))
+        .values("account_id", "m")
+        .annotate(owed=Count("pk"), done=Count("pk", filter=Q(status=PlanStatus.DONE)))
+    ):
+        add(Kpi.VISIT_COMPLIANCE, row["account_id"], _as_date(row["m"]), row["done"], row["owed"])
+    # SLA on time: orders activated in the window, by their deadline.
+    for row in (
+        ProvisioningOrder.objects.filter(
+            account_id__in=ids,
+            status=OrderStatus.ACTIVATED,
+            activated_on__gte=first,
+            activated_on__lte=end,
+        )
+        .annotate(m=TruncMonth("activated_on"))
+        .values("account_id", "m")
+        .annotate(
+            n=Count("pk"),
+            on_time=Count("pk", filter=Q(activated_on__lte=F("deadline"))),
+        )
+    ):
+        add(Kpi.SLA_ON_TIME, row["account_id"], _as_date(row["m"]), row["on_time"], row["n"])
+    # Warning response: raised in the window, acknowledged by the due day.
+    for account_id, raised_on, ack_due, acknowledged_at in (
+        ChurnWarning.objects.filter(account_id__in=ids, raised_on__gte=first, raised_on__lte=end)
+        .filter(Q(acknowledged_at__isnull=False) | Q(ack_due__lt=today))
+        .values_list("account_id", "raised_on", "ack_due", "acknowledged_at")
+    ):
+        on_time = acknowledged_at is not None and acknowledged_at.astimezone(tz).date() <= ack_due
+        add(Kpi.WARNING_RESPONSE, account_id, raised_on, int(on_time), 1)
+    return Book(
+        first=first,
+        last=last,
+        today=today,
+        accounts=accounts,
+        revenue=dict(revenue),
+        lost_on=lost_on,
+        rates={k: dict(v) for k, v in rates.items()},
+    )
+
+
+def _as_date(value: dt.date | dt.datetime) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+# --- figures ------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Figure:
+    """A KPI's value with what it is made of: `num` over `den` for a rate (value in %),
+    the count or the amount otherwise (den = the number of accounts it is spread over)."""
+
+    kpi: Kpi
+    value: Decimal | None
+    num: Decimal
+    den: Decimal
+
+    @property
+    def info(self) -> KpiInfo:
+        return KPI_INFO[self.kpi]
+
+
+def _pct(num: Decimal | int, den: Decimal | int) -> Decimal | None:
+    if not den:
+        return None
+    return (Decimal(num) * 100 / Decimal(den)).quantize(TENTH, ROUND_HALF_UP)
+
+
+@dataclasses.dataclass(frozen=True)
+class AccountFacts:
+    """One account's part in every KPI of a period: (num, den) per KPI."""
+
+    account: AccountRef
+    parts: dict[Kpi, tuple[Decimal, Decimal]]
+
+
+def account_facts(book: Book, period: Period, account_id: int) -> AccountFacts:
+    ref = book.accounts[account_id]
+    months = book.revenue.get(account_id, {})
+    opening = months.get(period.opening, ZERO)
+    closing = months.get(period.closing, ZERO)
+    lost = account_id in book.lost_on and period.contains(book.lost_on[account_id])
+    in_base = opening > 0
+    kept = in_base and closing > 0 and not lost
+    one, none = Decimal(1), Decimal(0)
+    parts: dict[Kpi, tuple[Decimal, Decimal]] = {
+        Kpi.RETENTION_COUNT: (one if kept else none, one if in_base else none),
+        Kpi.RETENTION_REVENUE: (min(closing, opening) if kept else ZERO, opening),
+        Kpi.NEW_ACCOUNTS: (one if closing > 0 and not in_base else none, none),
+        Kpi.REVENUE_GROWTH: (closing - opening, opening),
+        Kpi.AVG_VALUE: (closing, one if closing > 0 else none),
+    }
+    for kpi in COUNTED:
+        num = den = 0
+        by_month = book.rates[kpi].get(account_id, {})
+        for month in period.months:
+            cell = by_month.get(month)
+            if cell:
+                num += cell[0]
+                den += cell[1]
+        parts[kpi] = (Decimal(num), Decimal(den))
+    return AccountFacts(ref, parts)
+
+
+def figure(kpi: Kpi, num: Decimal, den: Decimal) -> Figure:
+    if kpi == Kpi.NEW_ACCOUNTS:
+        return Figure(kpi, num, num, den)
+    if kpi == Kpi.AVG_VALUE:
+        value = (num / den).quantize(CENT, ROUND_HALF_UP) if den else None
+        return Figure(kpi, value, num, den)
+    return Figure(kpi, _pct(num, den), num, den)
+
+
+def sum_figures(facts: Iterable[AccountFacts]) -> dict[Kpi, Figure]:
+    totals = {k: [Decimal(0), Decimal(0)] for k in KPIS}
+    for f in facts:
+        for k, (num, den) in f.parts.items():
+            totals[k][0] += num
+            totals[k][1] += den
+    return {k: figure(k, num, den) for k, (num, den) in totals.items()}
+
+
+@dataclasses.dataclass(frozen=True)
+class Scope:
+    """Whose accounts: the whole book, one industry group, or one AM (and one grade)."""
+
+    group_id: int | None = None
+    owner_id: int | None = None
+    grade_id: int | None = None  # a drill-down may narrow to one grade
+
+    def holds(self, ref: AccountRef) -> bool:
+        if self.group_id is not None and ref.group_id != self.group_id:
+            return False
+        if self.grade_id is not None and ref.grade_id != self.grade_id:
+            return False
+        return self.owner_id is None or ref.owner_id == self.owner_id
+
+
+EVERYONE = Scope()
+
+
+def facts_in(book: Book, period: Period, scope: Scope = EVERYONE) -> list[AccountFacts]:
+    return [
+        account_facts(book, period, pk) for pk, ref in book.accounts.items() if scope.holds(ref)
+    ]
+
+
+def figures(book: Book, period: Period, scope: Scope = EVERYONE) -> dict[Kpi, Figure]:
+    return sum_figures(facts_in(book, period, scope))
+
+
+def league(book: Book, period: Period, *, by: str, scope: Scope = EVERYONE) -> dict[Any, dict[Kpi, Figure]]:  # fmt: skip
+    """Every KPI per industry group (`by="group"`) or per AM (`by="owner"`)."""
+    buckets: dict[Any, list[AccountFacts]] = defaultdict(list)
+    for f in facts_in(book, period, scope):
+        buckets[f.account.group_id if by == "group" else f.account.owner_id].append(f)
+    return {key: sum_figures(rows) for key, rows in buckets.items()}
+
+
+def trend(book: Book, kpi: Kpi, months: list[dt.date], scope: Scope = EVERYONE) -> list[tuple[dt.date, Figure]]:  # fmt: skip
+    """A KPI month by month (each month a period of its own)."""
+    return [(m, figures(book, period_of(PeriodKind.MONTH, m), scope)[kpi]) for m in months]
+
+
+@dataclasses.dataclass(frozen=True)
+class DrillLine:
+    account: AccountRef
+    num: Decimal
+    den: Decimal
+    value: Decimal | None
+
+
+def drill(book: Book, period: Period, kpi: Kpi, scope: Scope = EVERYONE) -> list[DrillLine]:
+    """The accounts behind a KPI: those with a part in it, the weakest first (for a rate,
+    the most missed; for an amount, the smallest)."""
+    out = []
+    for f in facts_in(book, period, scope):
+        num, den = f.parts[kpi]
+        if kpi == Kpi.NEW_ACCOUNTS:
+            if num:
+                out.append(DrillLine(f.account, num, den, num))
+            continue
+        if not den and not num:
+            continue
+        out.append(DrillLine(f.account, num, den, figure(kpi, num, den).value))
+    if kpi in (Kpi.AVG_VALUE, Kpi.NEW_ACCOUNTS):
+        out.sort(key=lambda d: (-(d.num), d.account.name))
+    elif kpi == Kpi.REVENUE_GROWTH:
+        out.sort(key=lambda d: (d.num, d.account.name))
+    else:
+        out.sort(key=lambda d: (d.num - d.den, d.account.name))
+    return out
+
+
+def window_for(period: Period, trend_months: int = 12) -> tuple[dt.date, dt.date]:
+    """The months a dashboard needs: the period with its opening month, and the trend's
+    months each with its own opening month."""
+    first = min(period.opening, month_add(period.closing, -trend_months))
+    return first, period.closing
