@@ -5,6 +5,7 @@ from django.urls import path, re_path
 from telekam.accounts.api import router as accounts_router
 from telekam.billing.api import router as billing_router
 from telekam.core.api import api, not_found_view
+from telekam.dashboards.api import router as dashboards_router
 from telekam.engagement.api import router as visits_router
 from telekam.org.api import router as org_router
 from telekam.retention.api import router as retention_router
@@ -20,6 +21,7 @@ api.add_router("/", sales_router)
 api.add_router("/", visits_router)
 api.add_router("/", retention_router)
 api.add_router("/", value_router)
+api.add_router("/", dashboards_router)
 
 urlpatterns = [
     path("", api.urls),

@@ -10,5 +10,6 @@ urlpatterns = [
     path("visits/", include("telekam.engagement.urls")),
     path("retention/", include("telekam.retention.urls")),
     path("value/", include("telekam.value.urls")),
+    path("dashboard/", include("telekam.dashboards.urls")),
     path("api/v1/", include("config.api_urls")),
 ]

@@ -120,7 +120,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "org.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "accounts:my_accounts"
+LOGIN_REDIRECT_URL = "home"  # the dashboard for those who see one, else the accounts
 LOGOUT_REDIRECT_URL = "login"
 
 PASSWORD_HASHERS = [

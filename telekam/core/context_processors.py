@@ -23,6 +23,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     nav["sales"] = sales_access.can_use_sales(user)
     nav["warnings"] = retention_access.sees_warnings(user)
     nav["value"] = value_access.sees_value(user)
+    nav["dashboard"] = nav["value"]  # the dashboards show revenue: who sees value sees them
     return {
         "nav": nav,
         # One COUNT query, run only when a template shows it (the bell in base.html), so

@@ -25,7 +25,13 @@ from telekam.org.models import Role
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    """The start page: the dashboard for those who see one (the head's, the lead's, the
+    AM's), the account list for the others."""
+    from telekam.dashboards.access import sees_dashboard
+
     if request.user.is_authenticated:
+        if sees_dashboard(request.user):
+            return redirect("dashboards:dashboard")
         return redirect("accounts:my_accounts")
     return redirect("login")
 

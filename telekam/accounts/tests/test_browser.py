@@ -17,7 +17,7 @@ def log_in(page, username: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", TEST_PASSWORD)
     page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/accounts/")
+    page.wait_for_url(lambda url: "/login/" not in url)
 
 
 def test_am_finds_account_adds_contact_and_sees_it_in_timeline(page):
@@ -28,6 +28,7 @@ def test_am_finds_account_adds_contact_and_sees_it_in_timeline(page):
     AccountFactory(owner=UserFactory(group=group("government")), name="市政府办公厅")
 
     log_in(page, "am_finance")
+    page.goto("/accounts/")
     table = page.get_by_test_id("account-table")
     assert "北京远望物流有限公司" in table.inner_text()
     assert "市政府办公厅" not in page.content()

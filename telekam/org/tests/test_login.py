@@ -17,12 +17,13 @@ def post_login(client: Client, username: str, password: str):
     return client.post(reverse("login"), {"username": username, "password": password})
 
 
-def test_login_redirects_to_my_accounts():
+def test_login_redirects_to_the_start_page():
     user = UserFactory(username="am1")
     client = Client()
     response = post_login(client, "am1", TEST_PASSWORD)
     assert response.status_code == 302
-    assert response["Location"] == reverse("accounts:my_accounts")
+    assert response["Location"] == reverse("home")
+    assert client.get(reverse("home"))["Location"] == reverse("dashboards:dashboard")
     assert client.session["_auth_user_id"] == str(user.pk)
     assert LoginFailure.objects.count() == 0
 

@@ -25,7 +25,7 @@ def log_in(page, username: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", TEST_PASSWORD)
     page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/accounts/")
+    page.wait_for_url(lambda url: "/login/" not in url)
 
 
 def test_opportunity_solution_quote_approval_win_contract(page):

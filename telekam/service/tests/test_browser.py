@@ -22,7 +22,7 @@ def log_in(page, username: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", TEST_PASSWORD)
     page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/accounts/")
+    page.wait_for_url(lambda url: "/login/" not in url)
 
 
 def test_open_an_order_see_its_deadline_mark_it_late_see_the_compensation_form(page):
