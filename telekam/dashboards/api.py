@@ -269,7 +269,8 @@ class KpiTargetOut(Schema):
 
 def _target(t: KpiTarget) -> dict[str, Any]:
     return {"id": t.pk, "kpi": t.kpi, "year": t.year, "month": t.month, "level": t.level,
-            "group": t.group_id, "owner": t.owner_id, "value": t.value, "version": t.version}  # fmt: skip
+            "group": t.group_id, "owner": t.owner_id, "value": Decimal(t.value).quantize(Decimal("0.01")),
+            "version": t.version}  # fmt: skip
 
 
 class KpiTargetQuery(Schema):
