@@ -39,7 +39,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -208,13 +207,17 @@ def book_load(*, user: Any, first: dt.date, last: dt.date, today: dt.date) -> Bo
         )
         for a in scope.values("pk", "code", "name", "owner_id", "group_id", "grade_id")
     }
+    months = _months(first, last)
     revenue: dict[int, dict[dt.date, Decimal]] = defaultdict(dict)
+    # One row per account, a column per month: the database sums, no date function needed.
     for row in (
         BillingLine.objects.filter(account_id__in=ids, month__gte=first, month__lte=last)
-        .values("account_id", "month")
-        .annotate(total=Sum("amount"))
+        .values("account_id")
+        .annotate(**{f"m{i}": Sum("amount", filter=Q(month=m)) for i, m in enumerate(months)})
     ):
-        revenue[row["account_id"]][row["month"]] = row["total"]
+        for i, m in enumerate(months):
+            if row[f"m{i}"] is not None:
+                revenue[row["account_id"]][m] = row[f"m{i}"]
     lost_on: dict[int, dt.date] = {
         account_id: closed_on
         for account_id, closed_on in RetentionCase.objects.filter(
@@ -262,14 +265,14 @@ def book_load(*, user: Any, first: dt.date, last: dt.date, today: dt.date) -> Bo
         )
         add(Kpi.CALLBACK_COVERAGE, account_id, due_on, int(on_time), 1)
     # Visit compliance: planned visits and calls due in the window, due by today or done.
+    done = Q(status=PlanStatus.DONE)
     for row in (
         PlannedContact.objects.filter(account_id__in=ids, due_on__gte=first, due_on__lte=end)
-        .filter(Q(due_on__lte=today) | Q(status=PlanStatus.DONE))
-        .annotate(m=TruncMonth("due_on"))
-        .values("account_id", "m")
-        .annotate(owed=Count("pk"), done=Count("pk", filter=Q(status=PlanStatus.DONE)))
+        .filter(Q(due_on__lte=today) | done)
+        .values("account_id")
+        .annotate(**_per_month("due_on", months, done))
     ):
-        add(Kpi.VISIT_COMPLIANCE, row["account_id"], _as_date(row["m"]), row["done"], row["owed"])
+        _add_months(add, Kpi.VISIT_COMPLIANCE, row, months)
     # SLA on time: orders activated in the window, by their deadline.
     for row in (
         ProvisioningOrder.objects.filter(
@@ -278,14 +281,10 @@ def book_load(*, user: Any, first: dt.date, last: dt.date, today: dt.date) -> Bo
             activated_on__gte=first,
             activated_on__lte=end,
         )
-        .annotate(m=TruncMonth("activated_on"))
-        .values("account_id", "m")
-        .annotate(
-            n=Count("pk"),
-            on_time=Count("pk", filter=Q(activated_on__lte=F("deadline"))),
-        )
+        .values("account_id")
+        .annotate(**_per_month("activated_on", months, Q(activated_on__lte=F("deadline"))))
     ):
-        add(Kpi.SLA_ON_TIME, row["account_id"], _as_date(row["m"]), row["on_time"], row["n"])
+        _add_months(add, Kpi.SLA_ON_TIME, row, months)
     # Warning response: raised in the window, acknowledged by the due day.
     for account_id, raised_on, ack_due, acknowledged_at in (
         ChurnWarning.objects.filter(account_id__in=ids, raised_on__gte=first, raised_on__lte=end)
@@ -305,8 +304,28 @@ def book_load(*, user: Any, first: dt.date, last: dt.date, today: dt.date) -> Bo
     )
 
 
-def _as_date(value: dt.date | dt.datetime) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value
+def _months(first: dt.date, last: dt.date) -> list[dt.date]:
+    out, m = [], first
+    while m <= last:
+        out.append(m)
+        m = month_add(m, 1)
+    return out
+
+
+def _per_month(field: str, months: list[dt.date], hit: Q) -> dict[str, Any]:
+    """Per month a count of all (`a<i>`) and of those matching `hit` (`h<i>`)."""
+    out: dict[str, Any] = {}
+    for i, m in enumerate(months):
+        in_month = Q(**{f"{field}__gte": m, f"{field}__lte": month_last_day(m)})
+        out[f"a{i}"] = Count("pk", filter=in_month)
+        out[f"h{i}"] = Count("pk", filter=in_month & hit)
+    return out
+
+
+def _add_months(add: Any, kpi: Kpi, row: dict[str, Any], months: list[dt.date]) -> None:
+    for i, m in enumerate(months):
+        if row[f"a{i}"]:
+            add(kpi, row["account_id"], m, row[f"h{i}"], row[f"a{i}"])
 
 
 # --- figures ------------------------------------------------------------------------------------
@@ -341,8 +360,24 @@ class AccountFacts:
     parts: dict[Kpi, tuple[Decimal, Decimal]]
 
 
-def account_facts(book: Book, period: Period, account_id: int) -> AccountFacts:
-    ref = book.accounts[account_id]
+def account_facts(
+    book: Book, period: Period, account_id: int, months: list[dt.date] | None = None
+) -> AccountFacts:
+    parts = _book_part(book, period, account_id)
+    for kpi in COUNTED:
+        num = den = 0
+        by_month = book.rates[kpi].get(account_id, {})
+        for month in period.months if months is None else months:
+            cell = by_month.get(month)
+            if cell:
+                num += cell[0]
+                den += cell[1]
+        parts[kpi] = (Decimal(num), Decimal(den))
+    return AccountFacts(book.accounts[account_id], parts)
+
+
+def _book_part(book: Book, period: Period, account_id: int) -> dict[Kpi, tuple[Decimal, Decimal]]:
+    """The KPIs of the opening and closing book for one account."""
     months = book.revenue.get(account_id, {})
     opening = months.get(period.opening, ZERO)
     closing = months.get(period.closing, ZERO)
@@ -357,16 +392,7 @@ def account_facts(book: Book, period: Period, account_id: int) -> AccountFacts:
         Kpi.REVENUE_GROWTH: (closing - opening, opening),
         Kpi.AVG_VALUE: (closing, one if closing > 0 else none),
     }
-    for kpi in COUNTED:
-        num = den = 0
-        by_month = book.rates[kpi].get(account_id, {})
-        for month in period.months:
-            cell = by_month.get(month)
-            if cell:
-                num += cell[0]
-                den += cell[1]
-        parts[kpi] = (Decimal(num), Decimal(den))
-    return AccountFacts(ref, parts)
+    return parts
 
 
 def figure(kpi: Kpi, num: Decimal, den: Decimal) -> Figure:
@@ -407,8 +433,11 @@ EVERYONE = Scope()
 
 
 def facts_in(book: Book, period: Period, scope: Scope = EVERYONE) -> list[AccountFacts]:
+    months = period.months
     return [
-        account_facts(book, period, pk) for pk, ref in book.accounts.items() if scope.holds(ref)
+        account_facts(book, period, pk, months)
+        for pk, ref in book.accounts.items()
+        if scope.holds(ref)
     ]
 
 
@@ -416,17 +445,37 @@ def figures(book: Book, period: Period, scope: Scope = EVERYONE) -> dict[Kpi, Fi
     return sum_figures(facts_in(book, period, scope))
 
 
-def league(book: Book, period: Period, *, by: str, scope: Scope = EVERYONE) -> dict[Any, dict[Kpi, Figure]]:  # fmt: skip
+def league(book: Book, period: Period, *, by: str, scope: Scope = EVERYONE,
+           facts: list[AccountFacts] | None = None) -> dict[Any, dict[Kpi, Figure]]:  # fmt: skip
     """Every KPI per industry group (`by="group"`) or per AM (`by="owner"`)."""
     buckets: dict[Any, list[AccountFacts]] = defaultdict(list)
-    for f in facts_in(book, period, scope):
+    for f in facts if facts is not None else facts_in(book, period, scope):
         buckets[f.account.group_id if by == "group" else f.account.owner_id].append(f)
     return {key: sum_figures(rows) for key, rows in buckets.items()}
 
 
 def trend(book: Book, kpi: Kpi, months: list[dt.date], scope: Scope = EVERYONE) -> list[tuple[dt.date, Figure]]:  # fmt: skip
-    """A KPI month by month (each month a period of its own)."""
-    return [(m, figures(book, period_of(PeriodKind.MONTH, m), scope)[kpi]) for m in months]
+    """A KPI month by month (each month a period of its own): only that KPI's part of
+    each account is summed."""
+    refs = [pk for pk, ref in book.accounts.items() if scope.holds(ref)]
+    out = []
+    for m in months:
+        period = period_of(PeriodKind.MONTH, m)
+        num = den = Decimal(0)
+        if kpi in COUNTED:
+            rates = book.rates[kpi]
+            for pk in refs:
+                cell = rates.get(pk, {}).get(m)
+                if cell:
+                    num += cell[0]
+                    den += cell[1]
+        else:
+            for pk in refs:
+                n, d = _book_part(book, period, pk)[kpi]
+                num += n
+                den += d
+        out.append((m, figure(kpi, num, den)))
+    return out
 
 
 @dataclasses.dataclass(frozen=True)

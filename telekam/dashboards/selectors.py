@@ -17,6 +17,7 @@ from telekam.core.errors import NotFound, PermissionDenied
 from telekam.dashboards import access
 from telekam.dashboards.kpis import (
     KPIS,
+    AccountFacts,
     Book,
     DrillLine,
     Figure,
@@ -31,6 +32,7 @@ from telekam.dashboards.kpis import (
     league,
     month_add,
     period_of,
+    sum_figures,
     trend,
     window_for,
 )
@@ -176,8 +178,9 @@ def dashboard(
     first, last = window_for(period, TREND_MONTHS)
     book = book_load(user=user, first=first, last=last, today=today)
     targets = targets_of(year=period.year)
+    facts = facts_in(book, period, scope)
     cards = _cards(
-        figures(book, period, scope),
+        sum_figures(facts),
         targets,
         period,
         group_id=scope.group_id,
@@ -192,8 +195,8 @@ def dashboard(
         ))
         for m, f in trend(book, trend_kpi, months, scope)
     ]  # fmt: skip
-    groups = _group_rows(book, period, targets) if level == "department" else []
-    owners = _owner_rows(book, period, targets, scope) if level != "owner" else []
+    groups = _group_rows(book, period, targets, facts) if level == "department" else []
+    owners = _owner_rows(book, period, targets, facts) if level != "owner" else []
     return Dashboard(
         period=period,
         scope=scope,
@@ -204,13 +207,15 @@ def dashboard(
         trend=trend_rows,
         groups=groups,
         owners=owners,
-        grades=_grades(book, period, scope),
-        top=_top(book, period, scope, top),
+        grades=_grades(facts),
+        top=_top(facts, top),
     )
 
 
-def _group_rows(book: Book, period: Period, targets: Targets) -> list[LeagueRow]:
-    table = league(book, period, by="group")
+def _group_rows(
+    book: Book, period: Period, targets: Targets, facts: list[AccountFacts]
+) -> list[LeagueRow]:
+    table = league(book, period, by="group", facts=facts)
     names = {g.pk: str(g) for g in IndustryGroup.objects.filter(pk__in=[k for k in table if k])}
     rows = [
         LeagueRow(key, names.get(key, _("未分组")) if key else _("未分组"), None,
@@ -220,8 +225,10 @@ def _group_rows(book: Book, period: Period, targets: Targets) -> list[LeagueRow]
     return sorted(rows, key=lambda r: (r.key is None, r.label))
 
 
-def _owner_rows(book: Book, period: Period, targets: Targets, scope: Scope) -> list[LeagueRow]:
-    table = league(book, period, by="owner", scope=scope)
+def _owner_rows(
+    book: Book, period: Period, targets: Targets, facts: list[AccountFacts]
+) -> list[LeagueRow]:
+    table = league(book, period, by="owner", facts=facts)
     users = {u.pk: u for u in User.objects.filter(pk__in=[k for k in table if k])}
     rows = []
     for key, figs in table.items():
@@ -238,9 +245,9 @@ def _owner_rows(book: Book, period: Period, targets: Targets, scope: Scope) -> l
     return sorted(rows, key=lambda r: (r.key is None, r.label))
 
 
-def _grades(book: Book, period: Period, scope: Scope) -> list[GradeBar]:
+def _grades(facts: list[AccountFacts]) -> list[GradeBar]:
     counts: dict[int | None, list[Any]] = {}
-    for f in facts_in(book, period, scope):
+    for f in facts:
         revenue, billed = f.parts[Kpi.AVG_VALUE]
         if not billed:
             continue
@@ -257,8 +264,8 @@ def _grades(book: Book, period: Period, scope: Scope) -> list[GradeBar]:
     )
 
 
-def _top(book: Book, period: Period, scope: Scope, n: int) -> list[TopAccount]:
-    facts = [f for f in facts_in(book, period, scope) if f.parts[Kpi.AVG_VALUE][0] > 0]
+def _top(all_facts: list[AccountFacts], n: int) -> list[TopAccount]:
+    facts = [f for f in all_facts if f.parts[Kpi.AVG_VALUE][0] > 0]
     total = sum((f.parts[Kpi.AVG_VALUE][0] for f in facts), Decimal(0))
     facts.sort(key=lambda f: (-f.parts[Kpi.AVG_VALUE][0], f.account.name))
     chosen = facts[:n]

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -208,6 +209,8 @@ def _up(user: Any, data: selectors.Dashboard, values: dict[str, Any]) -> str | N
     return None
 
 
+DRILL_PAGE = 100  # accounts per page of a drill-down
+
 UNITS = {
     Kpi.RETENTION_COUNT: (_("保有"), _("期初户数")),
     Kpi.RETENTION_REVENUE: (_("保有收入（元）"), _("期初收入（元）")),
@@ -245,8 +248,10 @@ def drill(request: AuthedHttpRequest, kpi: str) -> HttpResponse:
     except ApplicationError as exc:
         _raise_http(exc)
         raise
+    page = Paginator(data.lines, DRILL_PAGE).get_page(request.GET.get("page"))
     owners = {
-        u.pk: u for u in User.objects.filter(pk__in={line.account.owner_id for line in data.lines})
+        u.pk: u
+        for u in User.objects.filter(pk__in={line.account.owner_id for line in page.object_list})
     }
     values = {**values, "month": data.period.closing}
     num_label, den_label = UNITS[Kpi(kpi)]
@@ -258,8 +263,10 @@ def drill(request: AuthedHttpRequest, kpi: str) -> HttpResponse:
             "data": data,
             "info": KPI_INFO[Kpi(kpi)],
             "lines": [
-                {"line": line, "owner": owners.get(line.account.owner_id or 0)} for line in data.lines
+                {"line": line, "owner": owners.get(line.account.owner_id or 0)}
+                for line in page.object_list
             ],
+            "page": page,
             "num_label": num_label,
             "den_label": den_label,
             "back_url": reverse("dashboards:dashboard") + "?" + _query(values),
