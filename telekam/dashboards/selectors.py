@@ -176,7 +176,14 @@ def dashboard(
     )
     period = period_of(kind, month or default_month(today))
     first, last = window_for(period, TREND_MONTHS)
-    book = book_load(user=user, first=first, last=last, today=today)
+    book = book_load(
+        user=user,
+        first=min(period.opening, period.start),
+        last=last,
+        today=today,
+        long_kpi=trend_kpi,
+        long_first=first,
+    )
     targets = targets_of(year=period.year)
     facts = facts_in(book, period, scope)
     cards = _cards(

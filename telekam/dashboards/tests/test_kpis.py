@@ -135,3 +135,23 @@ def test_book_queries_do_not_grow(world, django_assert_num_queries):
     with django_assert_num_queries(8):
         book = book_load(user=world.head, first=DEC, last=OCT, today=TODAY)
     assert len(book.accounts) == 10
+
+
+@pytest.mark.parametrize("kpi", list(Kpi))
+def test_the_trend_sums_each_month_as_its_period_does(world, kpi):
+    from telekam.dashboards.kpis import trend
+
+    book = book_load(user=world.head, first=DEC, last=OCT, today=TODAY)
+    months = [OCT.replace(month=m) for m in (1, 3, 9, 10)]
+    for month, fig in trend(book, kpi, months):
+        assert fig == figures(book, period_of(PeriodKind.MONTH, month))[kpi], month
+
+
+def test_a_trend_outside_what_the_book_read_is_refused(world):
+    from telekam.dashboards.kpis import trend
+
+    book = book_load(user=world.head, first=OCT.replace(month=9), last=OCT, today=TODAY,
+                     long_kpi=Kpi.SATISFACTION, long_first=DEC)  # fmt: skip
+    assert trend(book, Kpi.SATISFACTION, [OCT.replace(month=1)])[0][1].value is None
+    with pytest.raises(ValueError, match="visit_compliance"):
+        trend(book, Kpi.VISIT_COMPLIANCE, [OCT.replace(month=3)])
