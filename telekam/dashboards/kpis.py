@@ -73,22 +73,24 @@ class Kpi(enum.StrEnum):
 class KpiInfo:
     label: Any
     unit: str  # "%", "yuan" or "count"
-    # A rate (num / den as a percentage) is comparable between a month and a year, so a
-    # year's target applies to its months; a count or an amount is not.
-    rate: bool
+    # Whether a year's target also stands for each of its months: yes for the shares of
+    # things done on time, satisfaction and the average monthly value (a month is measured
+    # as the year is); no for retention, growth and new accounts (a year's retention or
+    # growth piles up twelve months', a month's is much smaller).
+    year_for_months: bool
 
 
 KPI_INFO: dict[Kpi, KpiInfo] = {
-    Kpi.RETENTION_COUNT: KpiInfo(_("客户保有率（户数）"), "%", rate=True),
-    Kpi.RETENTION_REVENUE: KpiInfo(_("收入保有率"), "%", rate=True),
-    Kpi.SATISFACTION: KpiInfo(_("满意度"), "%", rate=True),
-    Kpi.NEW_ACCOUNTS: KpiInfo(_("新增大客户"), "count", rate=False),
-    Kpi.REVENUE_GROWTH: KpiInfo(_("收入增长率"), "%", rate=True),
-    Kpi.AVG_VALUE: KpiInfo(_("户均月收入"), "yuan", rate=False),
-    Kpi.SLA_ON_TIME: KpiInfo(_("开通及时率"), "%", rate=True),
-    Kpi.CALLBACK_COVERAGE: KpiInfo(_("回访覆盖率"), "%", rate=True),
-    Kpi.VISIT_COMPLIANCE: KpiInfo(_("拜访达标率"), "%", rate=True),
-    Kpi.WARNING_RESPONSE: KpiInfo(_("预警响应及时率"), "%", rate=True),
+    Kpi.RETENTION_COUNT: KpiInfo(_("客户保有率（户数）"), "%", year_for_months=False),
+    Kpi.RETENTION_REVENUE: KpiInfo(_("收入保有率"), "%", year_for_months=False),
+    Kpi.SATISFACTION: KpiInfo(_("满意度"), "%", year_for_months=True),
+    Kpi.NEW_ACCOUNTS: KpiInfo(_("新增大客户"), "count", year_for_months=False),
+    Kpi.REVENUE_GROWTH: KpiInfo(_("收入增长率"), "%", year_for_months=False),
+    Kpi.AVG_VALUE: KpiInfo(_("户均月收入"), "yuan", year_for_months=True),
+    Kpi.SLA_ON_TIME: KpiInfo(_("开通及时率"), "%", year_for_months=True),
+    Kpi.CALLBACK_COVERAGE: KpiInfo(_("回访覆盖率"), "%", year_for_months=True),
+    Kpi.VISIT_COMPLIANCE: KpiInfo(_("拜访达标率"), "%", year_for_months=True),
+    Kpi.WARNING_RESPONSE: KpiInfo(_("预警响应及时率"), "%", year_for_months=True),
 }
 KPIS = tuple(Kpi)
 

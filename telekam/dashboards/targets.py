@@ -3,7 +3,8 @@
 Which target applies to a figure: the most specific that exists, in this order:
 1. for an AM: the AM's own, then its industry group's, then the department's;
    for a group: the group's, then the department's; for the department: its own;
-2. at each level, for a month: that month's target, then (for a rate only) the year's;
+2. at each level, for a month: that month's target, then (for the KPIs whose year target
+   stands for its months, see `kpis.KpiInfo`) the year's;
    for a year to date: the year's.
 The department head, the analysts and the administrator set every target; a group lead
 sets those of its own group's AMs."""
@@ -63,7 +64,7 @@ class Targets:
             levels.append((TargetLevel.GROUP, group_id))
         levels.append((TargetLevel.DEPARTMENT, 0))
         months = [0] if period.kind == PeriodKind.YEAR else [period.closing.month]
-        if period.kind == PeriodKind.MONTH and KPI_INFO[kpi].rate:
+        if period.kind == PeriodKind.MONTH and KPI_INFO[kpi].year_for_months:
             months.append(0)
         for level, entity in levels:
             for month in months:

@@ -26,6 +26,7 @@ from telekam.catalog.models import Product
 from telekam.core import clock
 from telekam.demo import writer
 from telekam.demo.churn import delete_churn_data, generate_churn
+from telekam.demo.dashboards import delete_kpi_targets, generate_kpi_targets
 from telekam.demo.forge import Forge
 from telekam.demo.portfolio import PortfolioBuilder, Scale
 from telekam.demo.profile import ProfileBuilder
@@ -79,6 +80,7 @@ def reset() -> None:
     """Delete every account (and what hangs off it), the bills, the timeline, the demo users."""
     delete_churn_data()  # first: its warnings, cases and runs protect accounts and users
     delete_value_data()
+    delete_kpi_targets()
     delete_visits_data()  # then: its plans protect users, its logs point at opportunities
     delete_sales_data()  # then: its rows protect accounts, users and the desk's orders
     delete_service_data()  # then: its rows protect accounts, circuits and users
@@ -185,6 +187,8 @@ def generate(
     )
     value = generate_value_inputs(seed=seed)
     say(f"成本池 {value['cost_pools']} 项，公众客户统计 {value['segment_figures']} 个月")
+    targets = generate_kpi_targets()
+    say(f"经营指标目标 {targets['kpi_targets']} 项")
     counts = {
         "users": len(staff.users),
         "accounts": len(drafts),
@@ -201,5 +205,6 @@ def generate(
         **visits,
         **churn.counts,
         **value,
+        **targets,
     }
     return DemoResult(counts=counts, seconds=time.monotonic() - started)

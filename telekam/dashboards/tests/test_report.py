@@ -174,13 +174,17 @@ def test_workbook_of_a_lead_has_its_ams_only(world):
 def test_missed_targets_are_marked(world):
     from telekam.dashboards.models import KpiTarget
 
-    KpiTarget.objects.create(kpi="retention_revenue", year=2026, month=0, level="department",
+    # a year's satisfaction target stands for its months too; a retention target does not
+    KpiTarget.objects.create(kpi="satisfaction", year=2026, month=0, level="department",
                              value=D("90.00"))  # fmt: skip
+    KpiTarget.objects.create(kpi="retention_revenue", year=2026, month=0, level="department",
+                             value=D("40.00"))  # fmt: skip
     data = report_data(user=world.head, month=OCT, today=TODAY)
     rows = kpi_rows(workbook(report_workbook(data)))
-    assert rows["收入保有率"] == ("%", 61.9, 90, "否", 42.1, 90, "否")
-    assert rows["满意度"][2:4] == (None, None)
-    assert "收入保有率61.9%90.0%42.1%90.0%" in "".join(pages_text(report_pdf(data)))
+    assert rows["满意度"] == ("%", 33.3, 90, "否", 60.0, 90, "否")
+    assert rows["收入保有率"] == ("%", 61.9, None, None, 42.1, 40, "是")
+    assert rows["开通及时率"][2:4] == (None, None)
+    assert "满意度33.3%90.0%60.0%90.0%" in "".join(pages_text(report_pdf(data)))
 
 
 def test_a_desk_user_gets_no_report(world):

@@ -33,7 +33,7 @@ def login(user) -> Client:
 
 
 def test_head_sees_the_department_with_league_tables(world):
-    KpiTarget.objects.create(kpi="retention_revenue", year=2026, month=0, level="department",
+    KpiTarget.objects.create(kpi="retention_revenue", year=2026, month=10, level="department",
                              value=D("90"))  # fmt: skip
     response = login(world.head).get(URL)
     assert response.status_code == 200
