@@ -29,6 +29,7 @@ from telekam.dashboards.kpis import KPI_INFO, KPIS, Figure, Kpi
 from telekam.org.models import User
 
 CHART_W, CHART_H, PAD = 600, 180, 28
+LEAGUE_ENDS = 10  # AMs shown at each end of the department's league table
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,9 +59,12 @@ def _chart(rows: list[tuple[dt.date, Figure, Decimal | None]], link: Any) -> dic
     and its target line, on a scale that holds both (and zero)."""
     numbers = [f.value for _m, f, _t in rows if f.value is not None]
     numbers += [t for _m, _f, t in rows if t is not None]
-    low = min([Decimal(0), *numbers])
-    high = max([Decimal(1), *numbers])
-    span = (high - low) or Decimal(1)
+    # The scale fits the values (and targets), with a margin: retention near 99 % must
+    # not sit flat against a scale from 0.
+    low, high = min(numbers, default=Decimal(0)), max(numbers, default=Decimal(1))
+    margin = max((high - low) / 10, Decimal(1))
+    low, high = low - margin, high + margin
+    span = high - low
     step = (CHART_W - 2 * PAD) / max(len(rows) - 1, 1)
 
     def y(v: Decimal) -> float:
@@ -83,7 +87,10 @@ def _chart(rows: list[tuple[dt.date, Figure, Decimal | None]], link: Any) -> dic
         "line": " ".join(f"{p.x},{p.y}" for p in points),
         "targets": targets_line,
         "labels": labels,
-        "zero": y(Decimal(0)),
+        "zero": y(Decimal(0)) if low < 0 < high else None,
+        "bottom": CHART_H - PAD,
+        "top_label": PAD - 4,
+        "bottom_label": CHART_H - PAD - 4,
         "high": high,
         "low": low,
         "w": CHART_W,
@@ -136,6 +143,15 @@ def dashboard(request: AuthedHttpRequest) -> HttpResponse:
             key=lambda r: (r.cards[sort].figure.value is None, -(r.cards[sort].figure.value or 0)),
         )
 
+    owner_rows = list(enumerate((r for r in ranked(data.owners) if r.key), start=1))
+    owners_shown = owner_rows
+    # the department's 200 AMs: the first and the last ten, the others on request
+    if (
+        data.level == "department"
+        and request.GET.get("owners") != "all"
+        and len(owner_rows) > 2 * LEAGUE_ENDS
+    ):
+        owners_shown = owner_rows[:LEAGUE_ENDS] + owner_rows[-LEAGUE_ENDS:]
     chart = _chart(
         data.trend,
         lambda m: drill(data.trend_kpi, kind="month", month=m.strftime("%Y-%m")),
@@ -165,15 +181,18 @@ def dashboard(request: AuthedHttpRequest) -> HttpResponse:
         ],
         "owners": [
             {
+                "rank": rank,
+                "gap": i > 0 and owners_shown[i - 1][0] != rank - 1,
                 "row": r,
                 "url": "?" + _query(values, owner=r.key, group=""),
                 "cells": [
                     {"card": r.cards[k], "url": drill(k, owner=r.key, group="")} for k in KPIS
                 ],
             }
-            for r in ranked(data.owners)
-            if r.key
+            for i, (rank, r) in enumerate(owners_shown)
         ],
+        "owners_total": len(owner_rows),
+        "owners_all_url": "?" + _query(values, sort=sort.value, owners="all"),
         "columns": [
             {"kpi": k, "info": KPI_INFO[k], "url": "?" + _query(values, sort=k.value)} for k in KPIS
         ],

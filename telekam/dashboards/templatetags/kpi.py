@@ -16,7 +16,7 @@ def kpi_text(value: Decimal | None, unit: str) -> str:
     if value is None:
         return "—"
     if unit == "%":
-        return f"{value}%"
+        return f"{Decimal(value).quantize(Decimal('0.1'))}%"
     if unit == "yuan":
         return yuan(value, 0)
     return f"{value:,.0f}"

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from telekam.core import clock
 from telekam.dashboards.models import KpiTarget
-from telekam.dashboards.tests.conftest import TODAY
+from telekam.dashboards.tests.conftest import OCT, TODAY
 from telekam.org.tests.factories import UserFactory
 from telekam.service.tests.factories import aware
 
@@ -167,3 +167,24 @@ def test_targets_page_sets_and_refuses(world):
     response = login(world.head).post(url, {**data, "level": "group", "owner": ""})
     assert response.status_code == 200
     assert "请选择行业组" in response.content.decode()
+
+
+def test_the_departments_am_league_shows_both_ends(world):
+    from telekam.accounts.tests.factories import AccountFactory
+    from telekam.value.tests.helpers import bill
+
+    for i in range(20):
+        account = AccountFactory(owner=UserFactory(username=f"extra{i:02d}"))
+        bill(account, "digital_circuit", "100.00", month=OCT.replace(month=9))
+        bill(account, "digital_circuit", f"{100 - i}.00")  # extra00 keeps most
+    client = login(world.head)
+    response = client.get(URL, {"sort": "retention_revenue"})
+    owners = response.context["owners"]
+    assert response.context["owners_total"] == 23
+    assert [o["rank"] for o in owners] == [*range(1, 11), *range(14, 24)]
+    assert [o["gap"] for o in owners].count(True) == 1
+    assert 'data-testid="owners-all"' in response.content.decode()
+    response = client.get(URL, {"sort": "retention_revenue", "owners": "all"})
+    assert len(response.context["owners"]) == 23
+    lead = login(world.lead).get(URL)  # a group's AMs are all shown
+    assert len(lead.context["owners"]) == lead.context["owners_total"]
