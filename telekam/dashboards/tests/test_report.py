@@ -335,7 +335,9 @@ def test_stored_report_for_the_department_only(world, var_dir):
     assert body == (var_dir / "reports" / "management-2026-10.xlsx").read_bytes()
     analyst = get(UserFactory(analyst=True), url)
     assert analyst.status_code == 200
-    analyst.close()
+    # read to the end (the client closes it then); `close()` by hand would send
+    # request_finished, which closes the database connection of the test's transaction
+    assert b"".join(analyst.streaming_content) == body
     for user in (world.am1, world.lead, UserFactory(desk=True)):
         assert get(user, url).status_code == 403
     missing = reverse("dashboards:stored_report", args=["management-2026-09.pdf"])
