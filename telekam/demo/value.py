@@ -1,7 +1,9 @@
 """Demo inputs of value assessment: for every billed month, the cost pools of data, voice
 and bandwidth (sized so that the key accounts' allocated cost is a plausible share of
 their revenue in that resource) and the public segment's statistics (the system holds no
-public customer's bills)."""
+public customer's bills); for the potential value, every industry's growth of each billed
+year and, for about two in three key accounts billed in the latest month, the share of
+wallet its AM estimated."""
 
 from __future__ import annotations
 
@@ -10,9 +12,15 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from telekam.accounts.models import Segment
+from telekam.accounts.models import Account, Industry, Segment
 from telekam.billing.models import BillingLine
-from telekam.value.models import CostPool, Resource, SegmentFigure
+from telekam.value.models import (
+    CostPool,
+    IndustryGrowth,
+    Resource,
+    SegmentFigure,
+    ShareOfWallet,
+)
 from telekam.value.selectors import RESOURCE_FAMILIES
 
 KEY_SHARE: dict[str, Decimal] = {
@@ -29,6 +37,8 @@ PUBLIC_ARPU = 52.0
 def delete_value_data() -> None:
     CostPool.objects.all().delete()
     SegmentFigure.objects.all().delete()
+    IndustryGrowth.objects.all().delete()
+    ShareOfWallet.objects.all().delete()
 
 
 def generate_value_inputs(*, seed: int) -> dict[str, int]:
@@ -78,4 +88,39 @@ def generate_value_inputs(*, seed: int) -> dict[str, int]:
         )
     CostPool.objects.bulk_create(pools)
     SegmentFigure.objects.bulk_create(figures)
-    return {"cost_pools": len(pools), "segment_figures": len(figures)}
+    growths = [
+        IndustryGrowth(
+            industry=industry,
+            year=year,
+            growth_pct=Decimal(rng.uniform(-3, 12)).quantize(Decimal("0.1")),
+        )
+        for year in sorted({m.year for m in months})
+        for industry in Industry.values
+    ]
+    IndustryGrowth.objects.bulk_create(growths)
+    shares = []
+    if months:
+        billed = (
+            Account.objects.filter(segment=Segment.KEY, billing_lines__month=months[-1])
+            .distinct()
+            .order_by("pk")
+            .values_list("pk", "owner_id")
+        )
+        for account_id, owner_id in billed:
+            if rng.random() < 0.65:
+                share = Decimal(rng.uniform(25, 95)).quantize(Decimal("1"))
+                shares.append(
+                    ShareOfWallet(
+                        account_id=account_id,
+                        share_pct=share,
+                        note="演示：客户经理估计",
+                        entered_by_id=owner_id,
+                    )
+                )
+    ShareOfWallet.objects.bulk_create(shares)
+    return {
+        "cost_pools": len(pools),
+        "segment_figures": len(figures),
+        "industry_growth": len(growths),
+        "shares_of_wallet": len(shares),
+    }

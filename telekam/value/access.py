@@ -41,3 +41,14 @@ def can_review_sheet(user: Any, sheet: Any) -> bool:
         and sheet.account.group_id == user.group_id
         and sheet.filled_by_id != user.pk
     )
+
+
+def can_enter_share(user: Any, account: Any) -> bool:
+    """The share of wallet: the account's own AM, its group lead, the department head."""
+    if not (sees_value(user) and user.is_authenticated and user.is_active):
+        return False
+    if user.role == Role.DEPARTMENT_HEAD:
+        return True
+    if user.role == Role.GROUP_LEAD:
+        return bool(user.group_id) and account.group_id == user.group_id
+    return user.role == Role.ACCOUNT_MANAGER and account.owner_id == user.pk

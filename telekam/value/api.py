@@ -307,3 +307,9 @@ def sheet_review(
         expected_version=body.version,
     )
     return _sheet_out(actor(request), sheet.account, sheet.year)
+
+
+# Potential value, composite score and their inputs (telekam.value.api_potential).
+from telekam.value.api_potential import router as _potential_router  # noqa: E402
+
+router.add_router("", _potential_router)

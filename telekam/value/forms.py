@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from telekam.accounts.models import Segment
+from telekam.accounts.models import Industry, Segment
 from telekam.core import clock
 from telekam.value.models import Resource
 
@@ -146,3 +146,38 @@ class WeightsForm(forms.Form):
             except ArithmeticError:
                 continue
         return out
+
+
+# --- potential value ----------------------------------------------------------------------
+
+
+def _pct_field(label: Any, low: str, high: str, digits: int = 5) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        min_value=Decimal(low),
+        max_value=Decimal(high),
+        max_digits=digits,
+        decimal_places=2,
+    )
+
+
+class ShareOfWalletForm(forms.Form):
+    share_pct = _pct_field(_("我方份额（%）"), "0.01", "100")
+    note = forms.CharField(label=_("依据"), max_length=200, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, initial=0, min_value=0)
+
+
+class IndustryGrowthForm(forms.Form):
+    industry = forms.ChoiceField(label=_("行业"), choices=Industry.choices)
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    growth_pct = _pct_field(_("增长率（%）"), "-100", "1000", digits=6)
+    version = forms.IntegerField(widget=forms.HiddenInput, initial=0, min_value=0)
+
+
+class ParametersForm(forms.Form):
+    discount_rate_pct = _pct_field(_("年贴现率（%）"), "0.01", "100")
+    horizon_years = forms.IntegerField(label=_("预测年限"), min_value=1, max_value=30)
+    weight_current = _pct_field(_("当前价值权重"), "0", "100")
+    weight_potential = _pct_field(_("潜在价值权重"), "0", "100")
+    weight_intangible = _pct_field(_("无形价值权重"), "0", "100")
+    version = forms.IntegerField(widget=forms.HiddenInput, initial=0, min_value=0)

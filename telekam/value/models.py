@@ -5,13 +5,14 @@ of the segments the system does not hold customer by customer (public customers)
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from telekam.accounts.models import Segment
+from telekam.accounts.models import Industry, Segment
 from telekam.core.models import VersionedModel
 
 
@@ -182,3 +183,108 @@ class IntangibleSheet(VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.account} {self.year}"
+
+
+# --- potential value and the composite score (issue 7) -----------------------------------
+
+
+def _pct(low: str, high: str) -> list[Any]:
+    return [MinValueValidator(Decimal(low)), MaxValueValidator(Decimal(high))]
+
+
+class ValueParameters(VersionedModel):
+    """The department's parameters of potential value and the composite score (one row,
+    kept by the head, the analysts and the administrator; defaults until first saved):
+    the yearly discount rate and horizon of the direct method, and the weights of current
+    value, potential value and intangible value in the composite score."""
+
+    discount_rate_pct = models.DecimalField(
+        _("年贴现率（%）"), max_digits=5, decimal_places=2, validators=_pct("0.01", "100")
+    )
+    horizon_years = models.PositiveSmallIntegerField(
+        _("预测年限"), validators=[MinValueValidator(1), MaxValueValidator(30)]
+    )
+    weight_current = models.DecimalField(
+        _("当前价值权重"), max_digits=5, decimal_places=2, validators=_pct("0", "100")
+    )
+    weight_potential = models.DecimalField(
+        _("潜在价值权重"), max_digits=5, decimal_places=2, validators=_pct("0", "100")
+    )
+    weight_intangible = models.DecimalField(
+        _("无形价值权重"), max_digits=5, decimal_places=2, validators=_pct("0", "100")
+    )
+
+    class Meta:
+        verbose_name = _("价值评估参数")
+        verbose_name_plural = _("价值评估参数")
+
+    def __str__(self) -> str:
+        return str(_("价值评估参数"))
+
+
+PARAMETER_DEFAULTS: dict[str, Any] = {
+    "discount_rate_pct": Decimal("10.00"),
+    "horizon_years": 5,
+    "weight_current": Decimal("50.00"),
+    "weight_potential": Decimal("30.00"),
+    "weight_intangible": Decimal("20.00"),
+}
+
+
+class IndustryGrowth(VersionedModel):
+    """An industry's expected growth of telecom spend in a year (%, may be negative), from
+    the operator's market studies: the indirect method scales the wallet by it."""
+
+    industry = models.CharField(_("行业"), max_length=20, choices=Industry.choices)
+    year = models.PositiveSmallIntegerField(
+        _("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    growth_pct = models.DecimalField(
+        _("增长率（%）"), max_digits=6, decimal_places=2, validators=_pct("-100", "1000")
+    )
+
+    class Meta:
+        verbose_name = _("行业增长率")
+        verbose_name_plural = _("行业增长率")
+        ordering = ["-year", "industry"]
+        constraints = [
+            models.UniqueConstraint(fields=["industry", "year"], name="industry_growth_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.get_industry_display()}"
+
+
+class ShareOfWallet(VersionedModel):
+    """The account manager's estimate of our share of the account's whole telecom spend
+    (%, above 0): the rest is the wallet we do not have yet (the indirect method)."""
+
+    account = models.OneToOneField(
+        "accounts.Account",
+        verbose_name=_("客户"),
+        on_delete=models.CASCADE,
+        related_name="share_of_wallet",
+    )
+    share_pct = models.DecimalField(
+        _("我方份额（%）"), max_digits=5, decimal_places=2, validators=_pct("0.01", "100")
+    )
+    note = models.CharField(_("依据"), max_length=200, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("填写人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("钱包份额")
+        verbose_name_plural = _("钱包份额")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(share_pct__gt=0) & models.Q(share_pct__lte=100),
+                name="share_of_wallet_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.share_pct}%"

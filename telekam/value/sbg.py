@@ -19,7 +19,7 @@ No Django here: the value services and `telekam retention fit` call it.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -113,12 +113,11 @@ def check_survivors(survivors: Sequence[int]) -> tuple[int, ...]:
     return values
 
 
-def fit(survivors: Sequence[int]) -> SbgFit:
-    """α and β by maximum likelihood (searched in ln α, ln β)."""
-    values = check_survivors(survivors)
+def _maximise(ll: Callable[[float, float], float]) -> tuple[float, float, float]:
+    """(α, β, LL) maximising `ll(α, β)`, searched in ln α, ln β from three starts."""
 
     def loss(x: Sequence[float]) -> float:
-        return -log_likelihood(math.exp(x[0]), math.exp(x[1]), values)
+        return -ll(math.exp(x[0]), math.exp(x[1]))
 
     results = [
         minimize(
@@ -133,8 +132,42 @@ def fit(survivors: Sequence[int]) -> SbgFit:
     best = min(results, key=lambda r: r.fun)
     if any(abs(v) >= _LOG_BOUND - 1e-6 for v in best.x):
         raise SbgError("these survivors do not determine the retention curve (the fit runs off)")
-    alpha, beta = (math.exp(v) for v in best.x)
-    return SbgFit(alpha=alpha, beta=beta, log_likelihood=-best.fun, survivors=values)
+    return math.exp(best.x[0]), math.exp(best.x[1]), -float(best.fun)
+
+
+def fit(survivors: Sequence[int]) -> SbgFit:
+    """α and β by maximum likelihood (searched in ln α, ln β)."""
+    values = check_survivors(survivors)
+    alpha, beta, ll = _maximise(lambda a, b: log_likelihood(a, b, values))
+    return SbgFit(alpha=alpha, beta=beta, log_likelihood=ll, survivors=values)
+
+
+def fit_many(cohorts: Sequence[Sequence[int]]) -> SbgFit:
+    """One α, β for several cohorts observed for different numbers of periods (a pooled
+    fit): the sum of each cohort's log-likelihood is maximised, so a cohort observed for
+    k periods tells only about those k periods. Cohorts of one count (period 0 only) say
+    nothing and are left out. The result's `survivors` are the cohorts' counts summed over
+    the periods all the fitted cohorts were observed for."""
+    used: list[tuple[int, ...]] = []
+    for cohort in cohorts:
+        values = tuple(cohort)
+        if len(values) < 2:
+            continue
+        if any(not isinstance(v, int) or isinstance(v, bool) or v < 0 for v in values):
+            raise SbgError("survivors must be whole numbers, 0 or more")
+        if values[0] == 0:
+            continue
+        if any(b > a for a, b in pairwise(values)):
+            raise SbgError("survivors cannot grow from one period to the next")
+        used.append(values)
+    if not used:
+        raise SbgError("need the survivors of at least two periods (period 0 first)")
+    if all(c[-1] == c[0] for c in used):
+        raise SbgError("nobody left the cohort: the retention curve cannot be estimated")
+    alpha, beta, ll = _maximise(lambda a, b: sum(log_likelihood(a, b, c) for c in used))
+    shortest = min(len(c) for c in used)
+    summed = tuple(sum(c[t] for c in used) for t in range(shortest))
+    return SbgFit(alpha=alpha, beta=beta, log_likelihood=ll, survivors=summed)
 
 
 def discounted_expected_residual_lifetime(

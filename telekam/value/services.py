@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from telekam.accounts.models import Account
 from telekam.core import clock
 from telekam.core.errors import ApplicationError, Conflict, ValidationFailed
-from telekam.core.models import AuditAction
+from telekam.core.models import AuditAction, VersionedModel
 from telekam.core.services import (
     audit_entry_create,
     check_version,
@@ -34,10 +34,13 @@ from telekam.value import access
 from telekam.value.models import (
     MAX_MARK,
     CostPool,
+    IndustryGrowth,
     IntangibleCriterion,
     IntangibleSheet,
     SegmentFigure,
+    ShareOfWallet,
     SheetStatus,
+    ValueParameters,
 )
 
 
@@ -54,20 +57,27 @@ SHEET_FIELDS = ["marks", "weights", "score", "notes"]
 def _upsert(
     *,
     actor: Any,
-    model: type[CostPool] | type[SegmentFigure],
+    model: type[VersionedModel],
     key: dict[str, Any],
     values: dict[str, Any],
     fields: list[str],
     expected_version: int,
     summary: str,
+    allowed: bool | None = None,
+    account: Account | None = None,
 ) -> Any:
-    require(access.keeps_inputs(actor), _("只有部门经理、分析员和管理员可以维护价值计算参数。"))
-    existing = model.objects.select_for_update().filter(**key).first()
+    if allowed is None:
+        require(access.keeps_inputs(actor), _("只有部门经理、分析员和管理员可以维护价值计算参数。"))
+    else:
+        require(allowed, _("只有该客户的客户经理、行业组长和部门经理可以填写钱包份额。"))
+    existing = model._default_manager.select_for_update().filter(**key).first()
     if existing is None:
         if expected_version != 0:
             raise Conflict(_("该记录已被他人删除，请刷新后重新录入。"))
         record = save_new(model(**key, **values))
-        audit_entry_create(actor=actor, action=AuditAction.CREATE, target=record, summary=summary)
+        audit_entry_create(
+            actor=actor, action=AuditAction.CREATE, target=record, summary=summary, account=account
+        )
         return record
     if expected_version == 0:
         raise Conflict(_("该月的这项数据已由他人录入，请刷新后在原记录上修改。"))
@@ -81,6 +91,7 @@ def _upsert(
         action=AuditAction.UPDATE,
         target=existing,
         summary=summary,
+        account=account,
         changes=diff(before, snapshot(existing, fields)),
     )
     return existing
@@ -330,3 +341,97 @@ def intangible_weights_save(
             changes=changes,
         )
     return criteria
+
+
+# --- potential value: parameters, industry growth, share of wallet -------------------------
+
+PARAMETER_FIELDS = [
+    "discount_rate_pct",
+    "horizon_years",
+    "weight_current",
+    "weight_potential",
+    "weight_intangible",
+]
+
+
+@transaction.atomic
+def value_parameters_save(
+    *,
+    actor: Any,
+    discount_rate_pct: Decimal,
+    horizon_years: int,
+    weight_current: Decimal,
+    weight_potential: Decimal,
+    weight_intangible: Decimal,
+    expected_version: int,
+) -> ValueParameters:
+    """Set the discount rate, the horizon and the composite weights (0 when never saved)."""
+    if weight_current + weight_potential + weight_intangible <= 0:
+        raise ValidationFailed(
+            _("权重合计须大于 0。"), errors={"weight_current": [_("权重合计须大于 0。")]}
+        )
+    params: ValueParameters = _upsert(
+        actor=actor,
+        model=ValueParameters,
+        key={"pk": 1},
+        values={
+            "discount_rate_pct": discount_rate_pct,
+            "horizon_years": horizon_years,
+            "weight_current": weight_current,
+            "weight_potential": weight_potential,
+            "weight_intangible": weight_intangible,
+        },
+        fields=PARAMETER_FIELDS,
+        expected_version=expected_version,
+        summary=_("价值评估参数：贴现率 %(d)s%%，%(h)s 年，权重 %(a)s/%(b)s/%(c)s")
+        % {
+            "d": discount_rate_pct,
+            "h": horizon_years,
+            "a": weight_current,
+            "b": weight_potential,
+            "c": weight_intangible,
+        },
+    )
+    return params
+
+
+@transaction.atomic
+def industry_growth_save(
+    *, actor: Any, industry: str, year: int, growth_pct: Decimal, expected_version: int = 0
+) -> IndustryGrowth:
+    """Enter or correct an industry's expected growth of telecom spend in a year."""
+    growth: IndustryGrowth = _upsert(
+        actor=actor,
+        model=IndustryGrowth,
+        key={"industry": industry, "year": year},
+        values={"growth_pct": growth_pct},
+        fields=["growth_pct"],
+        expected_version=expected_version,
+        summary=_("行业增长率 %(y)s %(i)s：%(g)s%%") % {"y": year, "i": industry, "g": growth_pct},
+    )
+    return growth
+
+
+@transaction.atomic
+def share_of_wallet_save(
+    *,
+    actor: Any,
+    account: Account,
+    share_pct: Decimal,
+    note: str = "",
+    expected_version: int = 0,
+) -> ShareOfWallet:
+    """The AM's estimate of our share of the account's telecom spend (version 0: none
+    was entered yet; a second person entering at the same time gets a conflict)."""
+    share: ShareOfWallet = _upsert(
+        actor=actor,
+        model=ShareOfWallet,
+        key={"account": account},
+        values={"share_pct": share_pct, "note": note, "entered_by": actor},
+        fields=["share_pct", "note", "entered_by"],
+        expected_version=expected_version,
+        summary=_("钱包份额：%(s)s%%") % {"s": share_pct},
+        allowed=access.can_enter_share(actor, account),
+        account=account,
+    )
+    return share

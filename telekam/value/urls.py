@@ -11,4 +11,5 @@ urlpatterns = [
     path("intangible/<int:pk>/submit/", views.sheet_submit, name="sheet_submit"),
     path("intangible/<int:pk>/review/", views.sheet_review, name="sheet_review"),
     path("intangible/reviews/", views.reviews, name="reviews"),
+    path("accounts/<int:pk>/share/", views.share_edit, name="share_edit"),
 ]

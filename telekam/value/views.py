@@ -23,16 +23,27 @@ from telekam.core.errors import ApplicationError, NotFound, PermissionDenied
 from telekam.core.forms import submit
 from telekam.core.http import AuthedHttpRequest
 from telekam.org.models import Role
-from telekam.value import access, selectors, services
+from telekam.value import access, composite, potential, selectors, services
 from telekam.value.forms import (
     CostPoolForm,
+    IndustryGrowthForm,
     IntangibleSheetForm,
+    ParametersForm,
     ReviewForm,
     SegmentFigureForm,
+    ShareOfWalletForm,
     WeightsForm,
     month_asked,
 )
-from telekam.value.models import CostPool, IntangibleCriterion, IntangibleSheet, SegmentFigure
+from telekam.value.models import (
+    CostPool,
+    IndustryGrowth,
+    IntangibleCriterion,
+    IntangibleSheet,
+    SegmentFigure,
+    ShareOfWallet,
+)
+from telekam.value.services import PARAMETER_FIELDS
 
 
 def account_value_context(
@@ -46,7 +57,18 @@ def account_value_context(
     month, month_error = _month_or_error(month_text)
     value = selectors.account_value(user=user, account_id=account.pk, month=month)
     sheet = selectors.account_sheet(user=user, account=account, year=clock.today().year)
-    return {"value": value, "direct": value.direct, "sheet": sheet, "month_error": month_error}
+    # One composite table gives the account's potential, score, ranks and grade advice.
+    score = composite.composite_table(month=value.month).rows.get(account.pk)
+    return {
+        "value": value,
+        "direct": value.direct,
+        "sheet": sheet,
+        "month_error": month_error,
+        "can_enter_share": access.can_enter_share(user, account),
+        "pot": score.potential if score else None,
+        "comp": score,
+        "added_value_note": potential.ADDED_VALUE_NOTE,
+    }
 
 
 ROWS_SHOWN = 36
@@ -62,6 +84,14 @@ def inputs(request: AuthedHttpRequest) -> HttpResponse:
     figure_form = SegmentFigureForm(prefix="figure")
     criteria = list(IntangibleCriterion.objects.filter(active=True))
     weights_form = WeightsForm(prefix="weights", criteria=criteria)
+    growth_form = IndustryGrowthForm(
+        prefix="growth", initial={"year": clock.today().year, "version": 0}
+    )
+    params = potential.value_parameters()
+    params_form = ParametersForm(
+        prefix="params",
+        initial={**{f: getattr(params, f) for f in PARAMETER_FIELDS}, "version": params.version},
+    )
     if request.method == "POST":
         which = request.POST.get("which")
         if which == "weights":
@@ -82,6 +112,22 @@ def inputs(request: AuthedHttpRequest) -> HttpResponse:
                 pool_form, lambda d: services.cost_pool_save(actor=request.user, **_version(d))
             ):
                 messages.success(request, _("成本池已保存。"))
+                return redirect("value:inputs")
+        elif which == "growth":
+            growth_form = IndustryGrowthForm(request.POST, prefix="growth")
+            if submit(
+                growth_form,
+                lambda d: services.industry_growth_save(actor=request.user, **_version(d)),
+            ):
+                messages.success(request, _("行业增长率已保存。"))
+                return redirect("value:inputs")
+        elif which == "params":
+            params_form = ParametersForm(request.POST, prefix="params")
+            if submit(
+                params_form,
+                lambda d: services.value_parameters_save(actor=request.user, **_version(d)),
+            ):
+                messages.success(request, _("价值评估参数已保存。"))
                 return redirect("value:inputs")
         elif which == "figure":
             figure_form = SegmentFigureForm(request.POST, prefix="figure")
@@ -104,6 +150,17 @@ def inputs(request: AuthedHttpRequest) -> HttpResponse:
                     "version": pool.version,
                 },
             )
+        growth = _picked(IndustryGrowth, request.GET.get("growth"))
+        if growth is not None:
+            growth_form = IndustryGrowthForm(
+                prefix="growth",
+                initial={
+                    "industry": growth.industry,
+                    "year": growth.year,
+                    "growth_pct": growth.growth_pct,
+                    "version": growth.version,
+                },
+            )
         figure = _picked(SegmentFigure, request.GET.get("figure"))
         if figure is not None:
             figure_form = SegmentFigureForm(
@@ -121,6 +178,9 @@ def inputs(request: AuthedHttpRequest) -> HttpResponse:
             "section": "value",
             "pools": CostPool.objects.all()[:ROWS_SHOWN],
             "figures": SegmentFigure.objects.all()[:ROWS_SHOWN],
+            "growths": IndustryGrowth.objects.all()[:ROWS_SHOWN],
+            "growth_form": growth_form,
+            "params_form": params_form,
             "pool_form": pool_form,
             "figure_form": figure_form,
             "weights_form": weights_form,
@@ -141,7 +201,7 @@ def _version(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _picked(model: type[CostPool] | type[SegmentFigure], pk: str | None) -> Any:
+def _picked(model: type[CostPool | SegmentFigure | IndustryGrowth], pk: str | None) -> Any:
     if not pk or not pk.isdigit():
         return None
     return model.objects.filter(pk=int(pk)).first()
@@ -193,6 +253,38 @@ def sheet_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "account": account,
             "title": _("%(y)d 年无形价值评分") % {"y": year},
+            "cancel_url": reverse("accounts:detail", args=[account.pk]),
+        },
+    )
+
+
+@login_required
+def share_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """Enter or change our share of the account's telecom spend (its AM, group lead or
+    the department head)."""
+    account = _visible_account(request, pk)
+    if not access.can_enter_share(request.user, account):
+        raise DjangoPermissionDenied
+    share = ShareOfWallet.objects.filter(account=account).first()
+    initial: dict[str, Any] = {"version": share.version if share else 0}
+    if share is not None:
+        initial.update(share_pct=share.share_pct, note=share.note)
+    form = ShareOfWalletForm(request.POST or None, initial=initial)
+
+    def action(data: dict[str, Any]) -> None:
+        services.share_of_wallet_save(actor=request.user, account=account, **_version(data))
+
+    if request.method == "POST" and submit(form, action):
+        messages.success(request, _("钱包份额已保存。"))
+        return redirect(f"{reverse('accounts:detail', args=[account.pk])}#value")
+    return render(
+        request,
+        "form_page.html",
+        {
+            "section": "accounts",
+            "form": form,
+            "account": account,
+            "title": _("钱包份额：我方占客户通信支出的比例"),
             "cancel_url": reverse("accounts:detail", args=[account.pk]),
         },
     )
@@ -282,6 +374,7 @@ def overview(request: AuthedHttpRequest) -> HttpResponse:
     quarter = period_containing("quarter", data.month or clock.today())
     lost = selectors.lost_equivalence(user=request.user, start=quarter.start, end=quarter.end)
     lost_accounts = list(Account.objects.filter(pk__in=lost.account_ids).order_by("name")[:50])
+    ranked = composite.composite_top(user=request.user, month=data.month) if data.month else []
     peak = max((b.accounts for b in data.bands), default=0) or 1
     bars = [
         {"band": b, "x": i * 70 + 10, "h": h, "y": 110 - h, "label_y": 106 - h}
@@ -297,6 +390,7 @@ def overview(request: AuthedHttpRequest) -> HttpResponse:
             "bars": bars,
             "lost": lost,
             "lost_accounts": lost_accounts,
+            "ranked": ranked,
             "sees_cases": retention_access.can_see_analysis(request.user),
             "quarter": quarter,
             "month_error": error,

@@ -308,3 +308,31 @@ def test_value_inputs_give_every_billed_month_its_pools_and_plausible_margins(de
     assert arpu["public"].source == "statistics"
     assert arpu["commercial"].source == "billing"
     assert arpu["key"].value > arpu["commercial"].value > arpu["public"].value
+    # potential value: every industry's growth of each billed year, shares of wallet, and
+    # the composite table over the key accounts in a fixed number of queries
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from telekam.accounts.models import Industry
+    from telekam.value import composite
+    from telekam.value.models import IndustryGrowth, ShareOfWallet
+
+    years = {m.year for m in months}
+    assert IndustryGrowth.objects.count() == len(years) * len(Industry.values)
+    shares = list(ShareOfWallet.objects.values_list("share_pct", flat=True))
+    assert 0 < len(shares) < len(values)
+    assert all(Decimal(25) <= s <= Decimal(95) for s in shares)
+    with CaptureQueriesContext(connection) as queries:
+        table = composite.composite_table(month=latest)
+    assert len(queries) <= 20
+    assert set(table.rows) == set(values)
+    rows = list(table.rows.values())
+    assert all(r.potential is not None for r in rows)
+    # a direct potential wherever a retention curve could be fitted (the demo's bills
+    # start together 24 months back and key accounts seldom stop: often none can be)
+    assert all(
+        (r.potential.fit is None and r.potential.lost_on is None) == (r.potential.direct is None)
+        for r in rows
+    )
+    assert sum(1 for r in rows if r.potential.indirect is not None) == len(shares)
+    assert all(r.score is not None and 0 <= r.score <= 100 for r in rows)
