@@ -26,6 +26,7 @@ from telekam.service.api.common import invalid
 from telekam.value.forms import month_asked
 
 router = Router(tags=["kpis"])
+MAX_ID = 2**31 - 1
 
 KpiName = Literal[
     "retention_count",
@@ -44,12 +45,12 @@ KpiName = Literal[
 class KpiQuery(Schema):
     kind: Literal["month", "year"] = "month"
     month: str | None = None
-    group: int | None = Field(None, ge=1)
-    owner: int | None = Field(None, ge=1)
+    group: int | None = Field(None, ge=1, le=MAX_ID)
+    owner: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class KpiDrillQuery(KpiQuery):
-    grade: int | None = Field(None, ge=1)
+    grade: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class KpiTrendQuery(KpiQuery):
@@ -289,8 +290,8 @@ class KpiTargetIn(InputSchema):
     year: int = Field(..., ge=2000, le=2100)
     month: int = Field(0, ge=0, le=12)
     level: Literal["department", "group", "owner"]
-    group: int | None = Field(None, ge=1)
-    owner: int | None = Field(None, ge=1)
+    group: int | None = Field(None, ge=1, le=MAX_ID)
+    owner: int | None = Field(None, ge=1, le=MAX_ID)
     value: Decimal = Field(..., max_digits=14, decimal_places=2, ge=-1000)
     version: int = Field(0, ge=0)
 
@@ -300,6 +301,10 @@ def kpi_target_put(request: Any, body: KpiTargetIn) -> dict[str, Any]:
     """Set a target: `version` 0 when there was none, else the version read (409 when
     someone changed it since)."""
     group = owner = None
+    if body.group is not None and body.level != TargetLevel.GROUP:
+        raise invalid("group", _("只有行业组目标指定行业组。"))
+    if body.owner is not None and body.level != TargetLevel.OWNER:
+        raise invalid("owner", _("只有客户经理目标指定客户经理。"))
     if body.level == TargetLevel.GROUP:
         if body.group is None:
             raise invalid("group", _("行业组目标请选择行业组。"))

@@ -42,6 +42,7 @@ from telekam.billing.models import BillingImport, BillingLine
 from telekam.core import clock
 from telekam.core.errors import Conflict, ValidationFailed
 from telekam.core.models import AuditEntry
+from telekam.dashboards.models import KpiTarget
 from telekam.org.models import ApiToken
 from telekam.org.services import api_token_create, api_token_revoke
 from telekam.org.tests.factories import TEST_PASSWORD, UserFactory, group
@@ -511,6 +512,7 @@ def world() -> dict[str, Any]:
             "case_id": case.pk,
             "run_id": run.pk,
             "sheet_id": sheet.pk,
+            "kpi": "retention_revenue",
         },
         "account_pk": account.pk,
         "head_pk": head.pk,
@@ -783,10 +785,37 @@ def _valid_bodies(w: dict[str, Any]) -> dict[tuple[str, str], Any]:
             "version": 1,
         },
         ("post", "/api/v1/value/intangible/{sheet_id}/submit"): {"version": 1},
+        ("put", "/api/v1/value/accounts/{account_id}/share-of-wallet"): {
+            "share_pct": "35",
+            "note": "客户经理估计",
+            "version": 0,
+        },
+        ("put", "/api/v1/value/parameters"): {
+            "discount_rate_pct": "8",
+            "horizon_years": 5,
+            "weight_current": "50",
+            "weight_potential": "30",
+            "weight_intangible": "20",
+            "version": 0,
+        },
+        ("put", "/api/v1/value/industry-growth"): {
+            "industry": "finance",
+            "year": 2026,
+            "growth_pct": "6.5",
+            "version": 0,
+        },
         ("post", "/api/v1/value/intangible/{sheet_id}/review"): {
             "approve": False,
             "note": "满意度偏高",
             "version": 2,
+        },
+        ("put", "/api/v1/dashboard/targets"): {
+            "kpi": "visit_compliance",
+            "year": 2026,
+            "month": 0,
+            "level": "department",
+            "value": "90",
+            "version": 0,
         },
         ("post", "/api/v1/sales/appraise"): {
             "cashflows": ["-100000", "30000", "40000", "50000.50"],
@@ -956,6 +985,7 @@ def _state() -> tuple[Any, ...]:
         ApiToken.objects.filter(revoked_at__isnull=False).count(),
         AuditEntry.objects.count(),
         list(IntangibleSheet.objects.order_by("pk").values()),
+        list(KpiTarget.objects.order_by("pk").values()),
     )
 
 
