@@ -13,7 +13,9 @@ Acting, each step by the role allowed to take it (domain §5):
 - compensation: operations confirms (naming the responsible segment) or voids; the AM of
   the account records the customer's signature; the department head settles;
 - delivery: whoever edits the account; callbacks: the callback desk only; a follow-up:
-  its AM, or whoever edits the account.
+  its AM, or whoever edits the account;
+- importing satisfaction survey results: the service desk, the department head, analysts
+  and the administrator; everyone else reads the results of the accounts they see.
 """
 
 from __future__ import annotations
@@ -114,3 +116,8 @@ def can_close_follow_up(user: Any, *, owner_id: int, account: Account) -> bool:
 
 def can_edit_policies(user: Any) -> bool:
     return _role(user) in {Role.ADMIN, Role.DEPARTMENT_HEAD}
+
+
+def can_import_surveys(user: Any) -> bool:
+    """Import a satisfaction survey result file (满意度调查)."""
+    return _role(user) in DESK | {Role.DEPARTMENT_HEAD, Role.ANALYST, Role.ADMIN}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from telekam.service.views import aftercare, compensation, desk, policies, reports
+from telekam.service.views import aftercare, compensation, desk, policies, reports, surveys
 
 app_name = "service"
 urlpatterns = [
@@ -42,4 +42,6 @@ urlpatterns = [
     path("callbacks/<int:pk>/", aftercare.callback_detail, name="callback_detail"),
     path("follow-ups/", aftercare.follow_ups, name="follow_ups"),
     path("follow-ups/<int:pk>/", aftercare.follow_up_detail, name="follow_up_detail"),
+    # --- satisfaction surveys (views/surveys.py) ---
+    path("surveys/", surveys.surveys, name="surveys"),
 ]

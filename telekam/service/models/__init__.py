@@ -1,5 +1,5 @@
 """The one-stop service desk: requests, provisioning orders and their SLA, compensation,
-faults and outages, delivery, callbacks."""
+faults and outages, delivery, callbacks, satisfaction surveys."""
 
 from telekam.service.models.aftercare import (
     Callback,
@@ -29,6 +29,7 @@ from telekam.service.models.requests import (
     RequestStatus,
     ServiceRequest,
 )
+from telekam.service.models.surveys import SurveyImport, SurveyRating, SurveyResponse
 
 __all__ = [
     "OPEN_STATUSES",
@@ -58,4 +59,7 @@ __all__ = [
     "ResponsibleSegment",
     "ServiceRequest",
     "SlaClass",
+    "SurveyImport",
+    "SurveyRating",
+    "SurveyResponse",
 ]

@@ -34,6 +34,7 @@ from telekam.service.services.requests import (
     request_open,
     request_transition,
 )
+from telekam.service.services.surveys import survey_import, survey_template_csv
 
 __all__ = [
     "callback_event_add",
@@ -62,4 +63,6 @@ __all__ = [
     "request_note",
     "request_open",
     "request_transition",
+    "survey_import",
+    "survey_template_csv",
 ]
