@@ -10,8 +10,8 @@ month before the period starts, the *closing book* the period's last month:
 - retention by revenue: over the same accounts, the closing month's revenue kept, each
   account capped at its opening revenue (growth is not retention), over the opening
   revenue;
-- satisfaction: callbacks answered in the period (done, not unreachable) that were
-  satisfied, over those answered;
+- satisfaction: callbacks answered in the period (done, not unreachable) and survey
+  answers of the period that were satisfied, over those answered;
 - new key accounts: billed in the closing month and not in the opening month;
 - revenue growth: the closing month's revenue over the opening month's, less one;
 - average customer value: the closing month's revenue per key account billed in it;
@@ -47,7 +47,14 @@ from telekam.accounts.models import Segment
 from telekam.billing.models import BillingLine
 from telekam.engagement.models import PlannedContact, PlanStatus
 from telekam.retention.models import CaseOutcome, CaseStatus, ChurnWarning, RetentionCase
-from telekam.service.models import Callback, CallbackOutcome, CallbackStatus, ProvisioningOrder
+from telekam.service.models import (
+    Callback,
+    CallbackOutcome,
+    CallbackStatus,
+    ProvisioningOrder,
+    SurveyRating,
+    SurveyResponse,
+)
 from telekam.service.models.orders import OrderStatus
 
 ZERO = Decimal("0.00")
@@ -218,7 +225,7 @@ def book_load(
     long_first: dt.date | None = None,
 ) -> Book:
     """The facts of the months `first`..`last` (first days) for the key accounts `user`
-    sees: 8 queries, whatever the number of accounts and months. `long_kpi`'s facts are
+    sees: 9 queries, whatever the number of accounts and months. `long_kpi`'s facts are
     read from `long_first` instead (a trend's months), and only its: a page with a
     12-month trend of one KPI does not read 12 months of every other."""
     first, last = month_first(first), month_first(last)
@@ -281,6 +288,11 @@ def book_load(
         if done_at is not None:
             add(Kpi.SATISFACTION, account_id, done_at.astimezone(tz).date(),
                 int(outcome == CallbackOutcome.SATISFIED), 1)  # fmt: skip
+    # ... and the survey answers of the window, by the day of the survey.
+    for account_id, surveyed_on, rating in SurveyResponse.objects.filter(
+        account_id__in=ids, surveyed_on__gte=first_of(Kpi.SATISFACTION), surveyed_on__lte=end
+    ).values_list("account_id", "surveyed_on", "rating"):
+        add(Kpi.SATISFACTION, account_id, surveyed_on, int(rating == SurveyRating.SATISFIED), 1)
     # Callback coverage: due in the window, counted once done or past due.
     for account_id, due_on, status, done_at in (
         Callback.objects.filter(

@@ -17,7 +17,15 @@ from telekam.org.models import User
 from telekam.org.tests.factories import UserFactory, group
 from telekam.retention.models import CaseOutcome, CaseStatus, WarningStatus
 from telekam.retention.tests.factories import ChurnWarningFactory, RetentionCaseFactory
-from telekam.service.models import Callback, CallbackOutcome, CallbackStatus, ProvisioningOrder
+from telekam.service.models import (
+    Callback,
+    CallbackOutcome,
+    CallbackStatus,
+    ProvisioningOrder,
+    SurveyImport,
+    SurveyRating,
+    SurveyResponse,
+)
 from telekam.service.tests.factories import aware, order
 from telekam.value.tests.helpers import bill
 
@@ -144,4 +152,16 @@ def world(db: Any) -> World:
                         acknowledged_at=aware(dt.date(2026, 10, 24)))  # fmt: skip
     ChurnWarningFactory(account=c, raised_on=dt.date(2026, 10, 28), ack_due=dt.date(2026, 11, 2))
     ChurnWarningFactory(account=e, raised_on=dt.date(2026, 10, 30), ack_due=dt.date(2026, 11, 25))
+    # Survey answers (the vendor's file): A satisfied and D dissatisfied in October, E
+    # satisfied in September; the commercial account's does not count.
+    batch = SurveyImport.objects.create(file_name="survey.csv", sha256="0" * 64,
+                                        imported_by=head, row_count=4)  # fmt: skip
+    for account, day, rating in (
+        (a, dt.date(2026, 10, 20), SurveyRating.SATISFIED),
+        (d, dt.date(2026, 10, 22), SurveyRating.DISSATISFIED),
+        (e, dt.date(2026, 9, 5), SurveyRating.SATISFIED),
+        (f, dt.date(2026, 10, 20), SurveyRating.SATISFIED),
+    ):
+        SurveyResponse.objects.create(account=account, survey="2026年度满意度调查",
+                                      surveyed_on=day, rating=rating, survey_import=batch)  # fmt: skip
     return World(head, am1, am2, am3, lead, a, b, c, d, e, f)

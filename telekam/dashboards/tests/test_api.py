@@ -59,8 +59,8 @@ def test_drill_league_and_trend(world):
     assert {r["id"] for r in league["rows"]} == {world.a.group_id, world.d.group_id}
     trend = client.get(f"{API}/trend", {"kpi": "satisfaction"}).json()
     assert len(trend["points"]) == 12
-    assert trend["points"][-1] == {"month": "2026-10-01", "value": "33.3", "num": "1",
-                                   "den": "3", "target": None}  # fmt: skip
+    assert trend["points"][-1] == {"month": "2026-10-01", "value": "40.0", "num": "2",
+                                   "den": "5", "target": None}  # fmt: skip
     # an AM has no group league
     response = client_of(world.am1).get(f"{API}/league", {"by": "group"})
     assert response.status_code == 422

@@ -42,7 +42,7 @@ def test_department_month(world):
     assert values(world.head, MONTH) == {
         "retention_count": D("50.0"),  # of A B C D, A and B kept (C lost, D not billed)
         "retention_revenue": D("61.9"),  # (10000 + 3000) / 21000
-        "satisfaction": D("33.3"),  # 1 satisfied of 3 answered in October
+        "satisfaction": D("40.0"),  # 1 of 3 callbacks and 1 of 2 survey answers
         "new_accounts": D("1"),  # E
         "revenue_growth": D("-4.8"),  # (20000 - 21000) / 21000
         "avg_value": D("5000.00"),  # 20000 over the 4 billed in October
@@ -57,7 +57,7 @@ def test_department_year_to_date(world):
     assert values(world.head, YEAR) == {
         "retention_count": D("25.0"),  # B's case was closed lost in September
         "retention_revenue": D("42.1"),  # min(12000, 8000) / 19000
-        "satisfaction": D("60.0"),  # March and D's September call too: 3 of 5
+        "satisfaction": D("62.5"),  # and March, D's September call, E's survey: 5 of 8
         "new_accounts": D("1"),
         "revenue_growth": D("5.3"),  # (20000 - 19000) / 19000
         "avg_value": D("5000.00"),
@@ -73,7 +73,7 @@ def test_group_and_am(world):
     assert values(world.head, MONTH, finance) == {
         "retention_count": D("66.7"),
         "retention_revenue": D("68.4"),
-        "satisfaction": D("33.3"),
+        "satisfaction": D("50.0"),  # A's survey answer too: 2 of 4
         "new_accounts": D("0"),
         "revenue_growth": D("0.0"),
         "avg_value": D("6333.33"),
@@ -86,7 +86,7 @@ def test_group_and_am(world):
     assert values(world.head, MONTH, government) == {
         "retention_count": D("0.0"),
         "retention_revenue": D("0.0"),
-        "satisfaction": None,
+        "satisfaction": D("0.0"),  # D's dissatisfied survey answer
         "new_accounts": D("1"),
         "revenue_growth": D("-50.0"),
         "avg_value": D("1000.00"),
@@ -128,11 +128,11 @@ def test_book_queries_do_not_grow(world, django_assert_num_queries):
     from telekam.accounts.tests.factories import AccountFactory
     from telekam.value.tests.helpers import bill
 
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         book_load(user=world.head, first=DEC, last=OCT, today=TODAY)
     for _i in range(5):
         bill(AccountFactory(owner=world.am2), "digital_circuit", "100.00", month=OCT)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         book = book_load(user=world.head, first=DEC, last=OCT, today=TODAY)
     assert len(book.accounts) == 10
 

@@ -39,7 +39,7 @@ pytestmark = pytest.mark.django_db
 MONTH_FIGURES = {
     "客户保有率（户数）": 50.0,
     "收入保有率": 61.9,
-    "满意度": 33.3,
+    "满意度": 40.0,
     "新增大客户": 1,
     "收入增长率": -4.8,
     "户均月收入": 5000,
@@ -51,7 +51,7 @@ MONTH_FIGURES = {
 YEAR_FIGURES = {
     "客户保有率（户数）": 25.0,
     "收入保有率": 42.1,
-    "满意度": 60.0,
+    "满意度": 62.5,
     "新增大客户": 1,
     "收入增长率": 5.3,
     "户均月收入": 5000,
@@ -181,10 +181,10 @@ def test_missed_targets_are_marked(world):
                              value=D("40.00"))  # fmt: skip
     data = report_data(user=world.head, month=OCT, today=TODAY)
     rows = kpi_rows(workbook(report_workbook(data)))
-    assert rows["满意度"] == ("%", 33.3, 90, "否", 60.0, 90, "否")
+    assert rows["满意度"] == ("%", 40.0, 90, "否", 62.5, 90, "否")
     assert rows["收入保有率"] == ("%", 61.9, None, None, 42.1, 40, "是")
     assert rows["开通及时率"][2:4] == (None, None)
-    assert "满意度33.3%90.0%60.0%90.0%" in "".join(pages_text(report_pdf(data)))
+    assert "满意度40.0%90.0%62.5%90.0%" in "".join(pages_text(report_pdf(data)))
 
 
 def test_a_desk_user_gets_no_report(world):
