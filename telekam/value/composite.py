@@ -115,6 +115,14 @@ class CompositeTable:
     rows: dict[int, Composite]
 
 
+ROW_FIELDS = (
+    "id", "code", "name", "short_name", "segment", "industry", "group_id", "star_level",
+    "grade__id", "grade__segment", "grade__code", "grade__name_zh", "grade__name_en",
+    "grade__rank", "grade__star_level",
+    "owner__id", "owner__username", "owner__first_name", "owner__last_name",
+)  # fmt: skip
+
+
 def composite_table(*, month: dt.date | None = None) -> CompositeTable:
     """The composite score, ranks and grade advice of every key account billed in `month`
     (default the latest billed). No permission check. A fixed number of queries."""
@@ -152,7 +160,8 @@ def composite_table(*, month: dt.date | None = None) -> CompositeTable:
         if total > 0:
             points = sum((w * c for w, c in parts if c is not None), Decimal(0))
             scores[a] = (points / total).quantize(TENTH, ROUND_HALF_UP)
-    accounts = Account.objects.select_related("grade", "owner").in_bulk(ids)
+    # Only what the rows show: building 4,000 whole accounts costs more than the figures.
+    accounts = Account.objects.select_related("grade", "owner").only(*ROW_FIELDS).in_bulk(ids)
     bands = list(GradeBand.objects.all())
     by_grade = ranks(scores, lambda a: accounts[a].grade_id)
     by_industry = ranks(scores, lambda a: accounts[a].industry)
