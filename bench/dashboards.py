@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: bench/ is on the path, not the checkout
     sys.path.insert(0, str(ROOT))
 
-from bench.http_latency import SetupError  # noqa: E402
+from bench.http_latency import SetupError, telekam  # noqa: E402
 from bench.sla_standing import Figure, prepare_data, print_table, time_runs  # noqa: E402
 
 
@@ -96,7 +96,10 @@ def run(args: argparse.Namespace, var_dir: Path) -> int:
     env = {k: v for k, v in os.environ.items() if k not in ("TELEKAM_DEBUG", "DATABASE_URL")}
     env |= {"DJANGO_SETTINGS_MODULE": "config.settings.local", "TELEKAM_VAR_DIR": str(var_dir)}
     if args.var_dir:
-        print(f"» var dir {var_dir}: the demo data already there")
+        print(f"» var dir {var_dir}: the demo data already there (migrated to this checkout)")
+        done = telekam(env, "migrate", "--noinput", "--verbosity", "0")
+        if done.returncode != 0:
+            raise SetupError(f"telekam migrate failed:\n{done.stderr[-2000:]}")
     else:
         print(f"» var dir {var_dir}: migrate, demo data (scale {args.scale})")
         demo_s = prepare_data(env, args.scale, args.seed)

@@ -187,6 +187,7 @@ class Book:
     """Per-account facts by month for a user's key accounts, over `first`..`last`."""
 
     loaded: dict[Kpi, dt.date]  # each KPI's facts are there from this month
+    summed: dict[Kpi, tuple[dt.date, dt.date]]  # KPIs counted over one period, not by month
     first: dt.date
     last: dt.date
     today: dt.date
@@ -223,18 +224,35 @@ def book_load(
     today: dt.date,
     long_kpi: Kpi | None = None,
     long_first: dt.date | None = None,
+    period: Period | None = None,
 ) -> Book:
     """The facts of the months `first`..`last` (first days) for the key accounts `user`
     sees: 9 queries, whatever the number of accounts and months. `long_kpi`'s facts are
     read from `long_first` instead (a trend's months), and only its: a page with a
-    12-month trend of one KPI does not read 12 months of every other."""
+    12-month trend of one KPI does not read 12 months of every other. With `period`, the
+    counted KPIs other than `long_kpi` are summed over the period in one bucket (the
+    database counts once, not month by month); the book then answers for that period
+    only (`Book.summed`)."""
     first, last = month_first(first), month_first(last)
     end = month_last_day(last)
     loaded = dict.fromkeys(KPIS, first)
     if long_kpi is not None and long_first is not None:
         for kpi in BOOK_KPIS if long_kpi in BOOK_KPIS else {long_kpi}:
             loaded[kpi] = month_first(long_first)
+    summed: dict[Kpi, tuple[dt.date, dt.date]] = {}
+    if period is not None:
+        for kpi in COUNTED:
+            if kpi != long_kpi:
+                summed[kpi] = (period.start, period.end)
+                loaded[kpi] = period.start
     first_of = loaded.__getitem__
+
+    def buckets(kpi: Kpi) -> list[tuple[dt.date, dt.date]]:
+        """The (first, last) days the database counts `kpi` in: the period, or each month."""
+        if kpi in summed:
+            return [summed[kpi]]
+        return [(m, month_last_day(m)) for m in _months(first_of(kpi), last)]
+
     scope = key_accounts_visible_to(user)
     ids = scope.values("pk")
     accounts = {
@@ -270,8 +288,11 @@ def book_load(
     rates: dict[Kpi, dict[int, Counts]] = {k: defaultdict(dict) for k in COUNTED}
     tz = timezone.get_current_timezone()
 
-    def add(kpi: Kpi, account_id: int, month: dt.date, num: int, den: int) -> None:
-        cell = rates[kpi][account_id].setdefault(month_first(month), [0, 0])
+    def add(kpi: Kpi, account_id: int, day: dt.date, num: int, den: int) -> None:
+        span = summed.get(kpi)
+        if span is not None and not span[0] <= day <= span[1]:
+            return
+        cell = rates[kpi][account_id].setdefault(span[0] if span else month_first(day), [0, 0])
         cell[0] += num
         cell[1] += den
 
@@ -309,27 +330,29 @@ def book_load(
         add(Kpi.CALLBACK_COVERAGE, account_id, due_on, int(on_time), 1)
     # Visit compliance: planned visits and calls due in the window, due by today or done.
     done = Q(status=PlanStatus.DONE)
-    months = _months(first_of(Kpi.VISIT_COMPLIANCE), last)
+    spans = buckets(Kpi.VISIT_COMPLIANCE)
     for row in (
-        PlannedContact.objects.filter(account_id__in=ids, due_on__gte=months[0], due_on__lte=end)
+        PlannedContact.objects.filter(
+            account_id__in=ids, due_on__gte=spans[0][0], due_on__lte=spans[-1][1]
+        )
         .filter(Q(due_on__lte=today) | done)
         .values("account_id")
-        .annotate(**_per_month("due_on", months, done))
+        .annotate(**_per_bucket("due_on", spans, done))
     ):
-        _add_months(add, Kpi.VISIT_COMPLIANCE, row, months)
+        _add_buckets(add, Kpi.VISIT_COMPLIANCE, row, spans)
     # SLA on time: orders activated in the window, by their deadline.
-    sla_months = _months(first_of(Kpi.SLA_ON_TIME), last)
+    spans = buckets(Kpi.SLA_ON_TIME)
     for row in (
         ProvisioningOrder.objects.filter(
             account_id__in=ids,
             status=OrderStatus.ACTIVATED,
-            activated_on__gte=first_of(Kpi.SLA_ON_TIME),
-            activated_on__lte=end,
+            activated_on__gte=spans[0][0],
+            activated_on__lte=spans[-1][1],
         )
         .values("account_id")
-        .annotate(**_per_month("activated_on", sla_months, Q(activated_on__lte=F("deadline"))))
+        .annotate(**_per_bucket("activated_on", spans, Q(activated_on__lte=F("deadline"))))
     ):
-        _add_months(add, Kpi.SLA_ON_TIME, row, sla_months)
+        _add_buckets(add, Kpi.SLA_ON_TIME, row, spans)
     # Warning response: raised in the window, acknowledged by the due day.
     for account_id, raised_on, ack_due, acknowledged_at in (
         ChurnWarning.objects.filter(
@@ -342,6 +365,7 @@ def book_load(
         add(Kpi.WARNING_RESPONSE, account_id, raised_on, int(on_time), 1)
     return Book(
         loaded=loaded,
+        summed=summed,
         first=first,
         last=last,
         today=today,
@@ -360,20 +384,20 @@ def _months(first: dt.date, last: dt.date) -> list[dt.date]:
     return out
 
 
-def _per_month(field: str, months: list[dt.date], hit: Q) -> dict[str, Any]:
-    """Per month a count of all (`a<i>`) and of those matching `hit` (`h<i>`)."""
+def _per_bucket(field: str, spans: list[tuple[dt.date, dt.date]], hit: Q) -> dict[str, Any]:
+    """Per bucket a count of all (`a<i>`) and of those matching `hit` (`h<i>`)."""
     out: dict[str, Any] = {}
-    for i, m in enumerate(months):
-        in_month = Q(**{f"{field}__gte": m, f"{field}__lte": month_last_day(m)})
-        out[f"a{i}"] = Count("pk", filter=in_month)
-        out[f"h{i}"] = Count("pk", filter=in_month & hit)
+    for i, (start, stop) in enumerate(spans):
+        inside = Q(**{f"{field}__gte": start, f"{field}__lte": stop})
+        out[f"a{i}"] = Count("pk", filter=inside)
+        out[f"h{i}"] = Count("pk", filter=inside & hit)
     return out
 
 
-def _add_months(add: Any, kpi: Kpi, row: dict[str, Any], months: list[dt.date]) -> None:
-    for i, m in enumerate(months):
+def _add_buckets(add: Any, kpi: Kpi, row: dict[str, Any], spans: list[tuple[dt.date, dt.date]]) -> None:  # fmt: skip
+    for i, (start, _stop) in enumerate(spans):
         if row[f"a{i}"]:
-            add(kpi, row["account_id"], m, row[f"h{i}"], row[f"a{i}"])
+            add(kpi, row["account_id"], start, row[f"h{i}"], row[f"a{i}"])
 
 
 # --- figures ------------------------------------------------------------------------------------
@@ -415,7 +439,10 @@ def account_facts(
     for kpi in COUNTED:
         num = den = 0
         by_month = book.rates[kpi].get(account_id, {})
-        for month in period.months if months is None else months:
+        span = book.summed.get(kpi)
+        if span is not None and span != (period.start, period.end):
+            raise ValueError(f"the book holds {kpi} for {span}, not for {period.label}")
+        for month in [span[0]] if span else period.months if months is None else months:
             cell = by_month.get(month)
             if cell:
                 num += cell[0]
@@ -538,6 +565,8 @@ def league(book: Book, period: Period, *, by: str, scope: Scope = EVERYONE,
 def trend(book: Book, kpi: Kpi, months: list[dt.date], scope: Scope = EVERYONE) -> list[tuple[dt.date, Figure]]:  # fmt: skip
     """A KPI month by month (each month a period of its own): only that KPI's part of
     each account is summed."""
+    if kpi in book.summed:
+        raise ValueError(f"the book holds {kpi} for one period, not month by month")
     if months:
         needed = months[0] if kpi in COUNTED else month_add(months[0], -1)
         if needed < book.loaded[kpi]:

@@ -183,6 +183,7 @@ def dashboard(
         today=today,
         long_kpi=trend_kpi,
         long_first=first,
+        period=period,
     )
     targets = targets_of(year=period.year)
     facts = facts_in(book, period, scope)
@@ -327,7 +328,9 @@ def kpi_accounts(
     if grade_id is not None:
         scope = dataclasses.replace(scope, grade_id=grade_id)
     period = period_of(kind, month or default_month(today))
-    book = book_load(user=user, first=period.opening, last=period.closing, today=today)
+    book = book_load(
+        user=user, first=period.opening, last=period.closing, today=today, period=period
+    )
     return Drill(
         period=period,
         kpi=kpi,

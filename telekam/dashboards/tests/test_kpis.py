@@ -155,3 +155,19 @@ def test_a_trend_outside_what_the_book_read_is_refused(world):
     assert trend(book, Kpi.SATISFACTION, [OCT.replace(month=1)])[0][1].value is None
     with pytest.raises(ValueError, match="visit_compliance"):
         trend(book, Kpi.VISIT_COMPLIANCE, [OCT.replace(month=3)])
+
+
+@pytest.mark.parametrize("period", [MONTH, YEAR], ids=["month", "year"])
+def test_a_book_summed_over_its_period_gives_the_same_figures(world, period):
+    monthly = book_load(user=world.head, first=DEC, last=OCT, today=TODAY)
+    summed = book_load(user=world.head, first=period.opening, last=OCT, today=TODAY,
+                       long_kpi=Kpi.VISIT_COMPLIANCE, long_first=DEC, period=period)  # fmt: skip
+    assert set(summed.summed) == {
+        Kpi.SATISFACTION, Kpi.SLA_ON_TIME, Kpi.CALLBACK_COVERAGE, Kpi.WARNING_RESPONSE
+    }  # fmt: skip
+    assert figures(summed, period) == figures(monthly, period)
+    for scope in (Scope(group_id=world.a.group_id), Scope(owner_id=world.am3.pk)):
+        assert figures(summed, period, scope) == figures(monthly, period, scope)
+    other = MONTH if period is YEAR else YEAR
+    with pytest.raises(ValueError, match="holds"):
+        figures(summed, other)
