@@ -191,7 +191,7 @@ def _signed(value: Decimal | None) -> str:
 
 def _period_line(data: ManagementReport) -> str:
     return _(
-        "范围：%(scope)s\u3000本月：%(month)s\u3000年累计：%(year)s\u3000生成日期：%(today)s"
+        "范围：%(scope)s；本月：%(month)s；年累计：%(year)s；生成日期：%(today)s"
     ) % {
         "scope": data.scope_title,
         "month": data.month_view.period.label,
