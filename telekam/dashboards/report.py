@@ -190,9 +190,7 @@ def _signed(value: Decimal | None) -> str:
 
 
 def _period_line(data: ManagementReport) -> str:
-    return _(
-        "范围：%(scope)s；本月：%(month)s；年累计：%(year)s；生成日期：%(today)s"
-    ) % {
+    return _("范围：%(scope)s；本月：%(month)s；年累计：%(year)s；生成日期：%(today)s") % {
         "scope": data.scope_title,
         "month": data.month_view.period.label,
         "year": data.year_view.period.label,
