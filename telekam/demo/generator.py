@@ -40,6 +40,7 @@ from telekam.demo.staff import (
     demo_logins,
     demo_usernames,
 )
+from telekam.demo.surveys import delete_surveys, generate_surveys
 from telekam.demo.value import delete_value_data, generate_value_inputs
 from telekam.demo.visits import delete_visits_data, generate_visits
 from telekam.org.models import IndustryGroup, User
@@ -81,6 +82,7 @@ def reset() -> None:
     delete_churn_data()  # first: its warnings, cases and runs protect accounts and users
     delete_value_data()
     delete_kpi_targets()
+    delete_surveys()  # before the accounts and users its answers point at
     delete_visits_data()  # then: its plans protect users, its logs point at opportunities
     delete_sales_data()  # then: its rows protect accounts, users and the desk's orders
     delete_service_data()  # then: its rows protect accounts, circuits and users
@@ -189,6 +191,8 @@ def generate(
     say(f"成本池 {value['cost_pools']} 项，公众客户统计 {value['segment_figures']} 个月")
     targets = generate_kpi_targets()
     say(f"经营指标目标 {targets['kpi_targets']} 项")
+    surveys = generate_surveys(seed=seed, today=clock.today())
+    say(f"满意度调查答卷 {surveys['survey_responses']} 份")
     counts = {
         "users": len(staff.users),
         "accounts": len(drafts),
@@ -206,5 +210,6 @@ def generate(
         **churn.counts,
         **value,
         **targets,
+        **surveys,
     }
     return DemoResult(counts=counts, seconds=time.monotonic() - started)

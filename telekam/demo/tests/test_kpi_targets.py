@@ -32,3 +32,31 @@ def test_each_billed_year_gets_its_targets_once():
     assert str(targets.for_figure(Kpi.VISIT_COMPLIANCE, march, group_id=finance)) == "95.00"
     delete_kpi_targets()
     assert not KpiTarget.objects.exists()
+
+
+def test_the_demo_surveys_come_once_per_year_and_count_in_satisfaction():
+    import datetime as dt
+
+    from telekam.demo.surveys import delete_surveys, generate_surveys
+    from telekam.org.tests.factories import UserFactory
+    from telekam.service.models import SurveyImport, SurveyResponse
+
+    UserFactory(username="desk", desk=True)
+    accounts = [AccountFactory() for _i in range(40)]
+    today = dt.date(2026, 12, 2)
+    first = generate_surveys(seed=7, today=today)
+    assert sorted(SurveyImport.objects.values_list("file_name", flat=True)) == [
+        "2025年度大客户满意度调查.xlsx",
+        "2026年度大客户满意度调查.xlsx",
+    ]
+    answers = first["survey_responses"]
+    assert 30 < answers < 80  # about seven in ten of 40 accounts, twice
+    assert generate_surveys(seed=7, today=today) == first  # re-run: nothing added
+    assert set(SurveyResponse.objects.values_list("account_id", flat=True)) <= {
+        a.pk for a in accounts
+    }
+    delete_surveys()
+    assert generate_surveys(seed=7, today=dt.date(2026, 11, 1)) == {
+        "survey_responses": SurveyResponse.objects.filter(survey__startswith="2025").count()
+    }  # this year's survey day has not come yet
+    assert not SurveyResponse.objects.filter(survey__startswith="2026").exists()
