@@ -95,6 +95,12 @@ def measure(runs: int) -> list[Figure]:
 def run(args: argparse.Namespace, var_dir: Path) -> int:
     env = {k: v for k, v in os.environ.items() if k not in ("TELEKAM_DEBUG", "DATABASE_URL")}
     env |= {"DJANGO_SETTINGS_MODULE": "config.settings.local", "TELEKAM_VAR_DIR": str(var_dir)}
+    # The pages link their static files through the manifest: collect them in the var
+    # dir (as bench/http_latency.py does), not in the checkout.
+    env["TELEKAM_STATIC_ROOT"] = str(var_dir / "static")
+    done = telekam(env, "collectstatic", "--noinput", "--verbosity", "0")
+    if done.returncode != 0:
+        raise SetupError(f"telekam collectstatic failed:\n{done.stderr[-2000:]}")
     if args.var_dir:
         print(f"» var dir {var_dir}: the demo data already there (migrated to this checkout)")
         done = telekam(env, "migrate", "--noinput", "--verbosity", "0")
@@ -105,7 +111,11 @@ def run(args: argparse.Namespace, var_dir: Path) -> int:
         demo_s = prepare_data(env, args.scale, args.seed)
         print(f"» demo data generated in {demo_s:.1f} s")
     os.environ.pop("DATABASE_URL", None)  # measure on the demo's SQLite database
-    os.environ.update(DJANGO_SETTINGS_MODULE="config.settings.local", TELEKAM_VAR_DIR=str(var_dir))
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="config.settings.local",
+        TELEKAM_VAR_DIR=str(var_dir),
+        TELEKAM_STATIC_ROOT=env["TELEKAM_STATIC_ROOT"],
+    )
     import django
 
     django.setup()
