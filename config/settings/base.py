@@ -197,7 +197,9 @@ TELEKAM_JOBS_URL = env("TELEKAM_JOBS_URL", "")
 HUEY: dict[str, Any] = {
     "name": "telekam",
     "immediate": False,
-    "utc": True,
+    # Crontabs in the operator's time zone: Django sets TZ from TIME_ZONE, so "06:30" is
+    # 06:30 in Beijing, not in UTC.
+    "utc": False,
     "consumer": {"workers": 2, "worker_type": "thread", "periodic": True},
 }
 if TELEKAM_JOBS_URL.startswith(("redis://", "rediss://")):

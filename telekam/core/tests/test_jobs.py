@@ -266,3 +266,22 @@ def test_a_real_consumer_sends_the_failed_mail(am, consumer_huey):
     assert len(mail.outbox) == 1
     assert Notification.objects.get().pk == note.pk
     assert threads_used == ["Worker-1", "Worker-1"]
+
+
+def test_the_job_runner_keeps_the_operators_time():
+    """Crontabs are read in TIME_ZONE (Asia/Shanghai), not UTC: a job "at 06:30" runs at
+    06:30 in Beijing. (The tests' own huey is in memory; this is the one of the settings.)"""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from huey import MemoryHuey
+
+    from config.settings import base
+    from telekam.dashboards.tasks import management_report_task
+
+    runner = MemoryHuey(utc=base.HUEY["utc"])
+    beijing = dt.datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+    assert abs((runner._get_timestamp() - beijing).total_seconds()) < 60
+    local = dt.datetime(2026, 12, 2, 6, 30, tzinfo=ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+    assert management_report_task.s().validate_datetime(local)
+    assert not management_report_task.s().validate_datetime(local + dt.timedelta(hours=8))
