@@ -260,7 +260,8 @@ class ValueCohortsOut(Schema):
 @router.get("/value/cohorts", response=ValueCohortsOut)
 def cohort_list(request: Any, query: Query[ValuePotentialQuery]) -> dict[str, Any]:
     """The key-account cohorts (grade, industry, start year), their survivors per year
-    and the sBG fit their accounts use ("cohort", or pooled by "grade" or over "all")."""
+    and the sBG fit their accounts use ("cohort", or pooled by "grade" or over "all"; or
+    "constant": a constant churn estimated over all cohorts when no curve can be fitted)."""
     month, rows = potential.cohorts(user=actor(request), month=_month(query.month))
     return {
         "month": month,

@@ -119,11 +119,17 @@ CohortKey = tuple[int | None, str, int]  # grade id, industry, start year
 
 @dataclass(frozen=True)
 class CohortFit:
-    level: str  # "cohort", "grade" or "all"
+    level: str  # "cohort", "grade", "all", or "constant" (see `constant_churn`)
     alpha: float
     beta: float
     survivors: tuple[int, ...]  # the cohort's own (level cohort) or the pooled sums
     cohorts: int  # how many cohorts were fitted together
+
+    @property
+    def churn_pct(self) -> float:
+        """The churn of the first period, alpha / (alpha + beta), in %: for the constant
+        level, the churn of every period."""
+        return 100 * self.alpha / (self.alpha + self.beta)
 
 
 @dataclass(frozen=True)
@@ -188,6 +194,26 @@ def _fit_pool(cohorts: tuple[tuple[int, ...], ...]) -> sbg.SbgFit | None:
         return None
 
 
+CONSTANT_K = 1e9  # alpha + beta of the constant-churn limit
+
+
+def constant_churn(cohorts: list[tuple[int, ...]]) -> CohortFit | None:
+    """The last resort when no sBG curve can be fitted to the key accounts' cohorts (too
+    little history, or churn that rises with tenure, as in a billing history that starts
+    for everyone in the same month): the sBG's limit as the customers' heterogeneity
+    vanishes, a constant churn p per period, estimated by maximum likelihood from every
+    cohort as losses over periods at risk (p = Σ(n_0 - n_k) / Σ_{t<k} n_t). It is kept as an
+    sBG with alpha = p·K and beta = (1-p)·K, K = 10⁹, whose S(t) is (1-p)^t to nine digits.
+    None when nobody has left."""
+    lost = sum(c[0] - c[-1] for c in cohorts)
+    at_risk = sum(sum(c[:-1]) for c in cohorts)
+    if lost <= 0 or at_risk <= 0:
+        return None
+    p = lost / at_risk
+    pooled = tuple(sum(c[t] for c in cohorts if len(c) > t) for t in range(max(map(len, cohorts))))
+    return CohortFit("constant", p * CONSTANT_K, (1 - p) * CONSTANT_K, pooled, len(cohorts))
+
+
 def cohort_fits(survivors: dict[CohortKey, tuple[int, ...]]) -> dict[CohortKey, CohortFit | None]:
     """The fit each cohort's accounts use: their own, their grade's pooled, or all."""
     by_grade: dict[int | None, list[tuple[int, ...]]] = defaultdict(list)
@@ -201,6 +227,8 @@ def cohort_fits(survivors: dict[CohortKey, tuple[int, ...]]) -> dict[CohortKey, 
         return CohortFit(level, result.alpha, result.beta, result.survivors, len(cohorts))
 
     everyone = pooled("all", list(survivors.values())) if survivors else None
+    if everyone is None and survivors:
+        everyone = constant_churn(list(survivors.values()))
     grade_fits = {g: pooled("grade", c) for g, c in by_grade.items()}
     out: dict[CohortKey, CohortFit | None] = {}
     for key, counts in survivors.items():

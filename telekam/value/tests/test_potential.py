@@ -191,12 +191,15 @@ def test_a_case_closed_as_lost_ends_the_account_and_its_potential(cohort):
     assert found[partly.pk].direct > 0
 
     # lost in 2025: it left in period 2, n = [10, 6, 3]; the sBG cannot fit a hazard that
-    # rises (4/10 then 3/6), so no account of the key accounts gets a curve
+    # rises (4/10 then 3/6), so the accounts get the constant churn: 7 lost over 16 at risk
     case.closed_on = dt.date(2025, 3, 10)
     case.save()
     survivors = potential.cohort_survivors(potential.spans(through=OCT), year=2026)
     assert survivors == {(band("crystal").pk, "finance", 2024): (10, 6, 3)}
-    assert potential.potentials(month=OCT)[partly.pk].direct is None
+    after = potential.potentials(month=OCT)[partly.pk]
+    assert after.fit.level == "constant"
+    assert after.fit.churn_pct == pytest.approx(100 * 7 / 16)
+    assert after.direct is not None
 
 
 def test_thin_cohorts_fall_back_to_the_grade_then_to_all(cohort):
@@ -489,3 +492,20 @@ def test_the_overview_ranks_the_users_accounts_by_composite(cohort, django_asser
     table = html.split('data-testid="composite-top"')[1].split("</table>")[0]
     assert "甲银行" in table  # its own account; the others are not the AM's
     assert table.count("<tr>") == 2  # the header and its one account
+
+
+def test_without_any_curve_the_constant_churn_of_all_cohorts():
+    """Churn that rises with tenure (nobody left in the first year) cannot be fitted by
+    the sBG, alone or pooled: the accounts get the constant churn estimated over every
+    cohort, losses over periods at risk."""
+    rising = {(None, "finance", 2024): (10, 10, 8), (None, "retail", 2025): (5, 5)}
+    assert potential._fit_pool(tuple(sorted(rising.values()))) is None
+    fits = potential.cohort_fits(rising)
+    fit = fits[(None, "finance", 2024)]
+    assert fit is fits[(None, "retail", 2025)]
+    assert fit.level == "constant"
+    p = 2 / (10 + 10 + 5)  # 2 lost over 25 account-years at risk
+    assert fit.churn_pct == pytest.approx(100 * p)
+    curve = sbg.survival(fit.alpha, fit.beta, 3)
+    assert curve == pytest.approx([1, 1 - p, (1 - p) ** 2, (1 - p) ** 3], rel=1e-8)
+    assert potential.cohort_fits({(None, "it", 2025): (4, 4, 4)}) == {(None, "it", 2025): None}
