@@ -18,10 +18,11 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
+import enum
 import functools
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
@@ -86,7 +87,7 @@ class RowError:
     column: str
     value: str
     message: str
-    code: RowErrorCode
+    code: enum.StrEnum  # the importer's own codes (billing's RowErrorCode, the survey's...)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -316,7 +317,19 @@ def parse_statement(*, file_name: str, content: bytes, today: dt.date) -> Parsed
         )
 
 
-def _map_header(header: Sequence[Any]) -> tuple[dict[str, int], dict[str, str], list[RowError]]:
+def map_header(
+    header: Sequence[Any],
+    *,
+    alias_index: Mapping[str, str],
+    labels: Mapping[str, Any],
+    required: Iterable[str],
+    duplicate_code: enum.StrEnum,
+    missing_code: enum.StrEnum,
+) -> tuple[dict[str, int], dict[str, str], list[RowError]]:
+    """A spreadsheet's header row read against an importer's columns: each field's
+    position and the header as written (`alias_index` maps a normalised header, see
+    `_header_key`, to its field), with an error for a column given twice and for each
+    required column missing. The billing and survey importers read their headers here."""
     index: dict[str, int] = {}
     names: dict[str, str] = {}
     errors: list[RowError] = []
@@ -324,7 +337,7 @@ def _map_header(header: Sequence[Any]) -> tuple[dict[str, int], dict[str, str], 
         if _is_blank(cell):
             continue
         written = str(cell).replace("\ufeff", "").strip()
-        field = _ALIAS_INDEX.get(_header_key(written))
+        field = alias_index.get(_header_key(written))
         if field is None:
             continue
         if field in index:
@@ -333,23 +346,23 @@ def _map_header(header: Sequence[Any]) -> tuple[dict[str, int], dict[str, str], 
                     1,
                     written,
                     written,
-                    _("“%(label)s”列出现了不止一次。") % {"label": COLUMN_LABELS[field]},
-                    RowErrorCode.DUPLICATE_COLUMN,
+                    _("“%(label)s”列出现了不止一次。") % {"label": labels[field]},
+                    duplicate_code,
                 )
             )
             continue
         index[field] = position
         names[field] = written
-    for field in FIELDS:
+    for field in required:
         if field not in index:
             errors.append(
                 RowError(
                     1,
-                    str(COLUMN_LABELS[field]),
+                    str(labels[field]),
                     "",
                     _("缺少必填列“%(label)s”（也可写作 %(alias)s）。")
-                    % {"label": COLUMN_LABELS[field], "alias": field},
-                    RowErrorCode.MISSING_COLUMN,
+                    % {"label": labels[field], "alias": field},
+                    missing_code,
                 )
             )
     return index, names, errors
@@ -363,7 +376,14 @@ def _parse_rows(rows: Iterator[Sequence[Any]], *, today: dt.date) -> ParsedState
         return _file_error(
             _("第 1 行应为表头（客户编码、账期、产品编码、金额）。"), RowErrorCode.EMPTY, line=1
         )
-    index, names, header_errors = _map_header(header)
+    index, names, header_errors = map_header(
+        header,
+        alias_index=_ALIAS_INDEX,
+        labels=COLUMN_LABELS,
+        required=FIELDS,
+        duplicate_code=RowErrorCode.DUPLICATE_COLUMN,
+        missing_code=RowErrorCode.MISSING_COLUMN,
+    )
     if header_errors:
         return ParsedStatement(rows=[], errors=header_errors, columns=names, fatal=True)
 

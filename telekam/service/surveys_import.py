@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from telekam.billing.importers import (
+    RowError,
     _csv_rows,
     _decode,
     _header_key,
@@ -40,6 +41,7 @@ from telekam.billing.importers import (
     _kind,
     _shown,
     _xlsx_rows,
+    map_header,
     parse_code,
 )
 from telekam.core.errors import ApplicationError
@@ -147,26 +149,6 @@ class SurveyImportInvalid(ApplicationError):
             message, code=SurveyErrorCode.IMPORT_INVALID, details=errors[:MAX_REPORTED_ERRORS]
         )
         self.error_count = count
-
-
-@dataclasses.dataclass(frozen=True)
-class RowError:
-    """One problem in the file, as the user sees it: line (header = 1), column, value."""
-
-    line: int | None
-    column: str
-    value: str
-    message: str
-    code: SurveyRowErrorCode
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "line": self.line,
-            "column": self.column,
-            "value": self.value,
-            "message": self.message,
-            "code": str(self.code),
-        }
 
 
 @dataclasses.dataclass(frozen=True)
@@ -318,45 +300,6 @@ def parse_survey(*, file_name: str, content: bytes, today: dt.date) -> ParsedSur
         )
 
 
-def _map_header(header: Sequence[Any]) -> tuple[dict[str, int], dict[str, str], list[RowError]]:
-    index: dict[str, int] = {}
-    names: dict[str, str] = {}
-    errors: list[RowError] = []
-    for position, cell in enumerate(header):
-        if _is_blank(cell):
-            continue
-        written = str(cell).replace("\ufeff", "").strip()
-        field = _ALIAS_INDEX.get(_header_key(written))
-        if field is None:
-            continue
-        if field in index:
-            errors.append(
-                RowError(
-                    1,
-                    written,
-                    written,
-                    _("“%(label)s”列出现了不止一次。") % {"label": COLUMN_LABELS[field]},
-                    SurveyRowErrorCode.DUPLICATE_COLUMN,
-                )
-            )
-            continue
-        index[field] = position
-        names[field] = written
-    for field in REQUIRED:
-        if field not in index:
-            errors.append(
-                RowError(
-                    1,
-                    str(COLUMN_LABELS[field]),
-                    "",
-                    _("缺少必填列“%(label)s”（也可写作 %(alias)s）。")
-                    % {"label": COLUMN_LABELS[field], "alias": field},
-                    SurveyRowErrorCode.MISSING_COLUMN,
-                )
-            )
-    return index, names, errors
-
-
 def _parse_rows(rows: Iterator[Sequence[Any]], *, today: dt.date) -> ParsedSurvey:
     header = next(rows, None)
     if header is None:
@@ -367,7 +310,14 @@ def _parse_rows(rows: Iterator[Sequence[Any]], *, today: dt.date) -> ParsedSurve
             SurveyRowErrorCode.EMPTY,
             line=1,
         )
-    index, names, header_errors = _map_header(header)
+    index, names, header_errors = map_header(
+        header,
+        alias_index=_ALIAS_INDEX,
+        labels=COLUMN_LABELS,
+        required=REQUIRED,
+        duplicate_code=SurveyRowErrorCode.DUPLICATE_COLUMN,
+        missing_code=SurveyRowErrorCode.MISSING_COLUMN,
+    )
     if header_errors:
         return ParsedSurvey(rows=[], errors=header_errors, columns=names, fatal=True)
 
