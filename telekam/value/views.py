@@ -15,6 +15,7 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from telekam.accounts.models import Account
@@ -72,6 +73,13 @@ def account_value_context(
 
 
 ROWS_SHOWN = 36
+# The inputs saved by version (0: new): the form, its service, the message when saved.
+VERSIONED_INPUTS: dict[str, tuple[Any, Any, Any]] = {
+    "pool": (CostPoolForm, services.cost_pool_save, _lazy("成本池已保存。")),
+    "growth": (IndustryGrowthForm, services.industry_growth_save, _lazy("行业增长率已保存。")),
+    "params": (ParametersForm, services.value_parameters_save, _lazy("价值评估参数已保存。")),
+    "figure": (SegmentFigureForm, services.segment_figure_save, _lazy("客户类别统计已保存。")),
+}
 
 
 @login_required
@@ -92,6 +100,12 @@ def inputs(request: AuthedHttpRequest) -> HttpResponse:
         prefix="params",
         initial={**{f: getattr(params, f) for f in PARAMETER_FIELDS}, "version": params.version},
     )
+    forms: dict[str, Any] = {
+        "pool": pool_form,
+        "figure": figure_form,
+        "growth": growth_form,
+        "params": params_form,
+    }
     if request.method == "POST":
         which = request.POST.get("which")
         if which == "weights":
@@ -106,43 +120,19 @@ def inputs(request: AuthedHttpRequest) -> HttpResponse:
             ):
                 messages.success(request, _("评分项权重已保存。"))
                 return redirect("value:inputs")
-        elif which == "pool":
-            pool_form = CostPoolForm(request.POST, prefix="pool")
-            if submit(
-                pool_form, lambda d: services.cost_pool_save(actor=request.user, **_version(d))
-            ):
-                messages.success(request, _("成本池已保存。"))
-                return redirect("value:inputs")
-        elif which == "growth":
-            growth_form = IndustryGrowthForm(request.POST, prefix="growth")
-            if submit(
-                growth_form,
-                lambda d: services.industry_growth_save(actor=request.user, **_version(d)),
-            ):
-                messages.success(request, _("行业增长率已保存。"))
-                return redirect("value:inputs")
-        elif which == "params":
-            params_form = ParametersForm(request.POST, prefix="params")
-            if submit(
-                params_form,
-                lambda d: services.value_parameters_save(actor=request.user, **_version(d)),
-            ):
-                messages.success(request, _("价值评估参数已保存。"))
-                return redirect("value:inputs")
-        elif which == "figure":
-            figure_form = SegmentFigureForm(request.POST, prefix="figure")
-            if submit(
-                figure_form,
-                lambda d: services.segment_figure_save(actor=request.user, **_version(d)),
-            ):
-                messages.success(request, _("客户类别统计已保存。"))
+        elif which in VERSIONED_INPUTS:
+            form_class, save, done = VERSIONED_INPUTS[which]
+            form = form_class(request.POST, prefix=which)
+            forms[which] = form
+            if submit(form, lambda d: save(actor=request.user, **_version(d))):
+                messages.success(request, done)
                 return redirect("value:inputs")
         else:
             return HttpResponseBadRequest()
     else:
         pool = _picked(CostPool, request.GET.get("pool"))
         if pool is not None:
-            pool_form = CostPoolForm(
+            forms["pool"] = CostPoolForm(
                 prefix="pool",
                 initial={
                     **model_to_dict(pool),
@@ -152,7 +142,7 @@ def inputs(request: AuthedHttpRequest) -> HttpResponse:
             )
         growth = _picked(IndustryGrowth, request.GET.get("growth"))
         if growth is not None:
-            growth_form = IndustryGrowthForm(
+            forms["growth"] = IndustryGrowthForm(
                 prefix="growth",
                 initial={
                     "industry": growth.industry,
@@ -163,7 +153,7 @@ def inputs(request: AuthedHttpRequest) -> HttpResponse:
             )
         figure = _picked(SegmentFigure, request.GET.get("figure"))
         if figure is not None:
-            figure_form = SegmentFigureForm(
+            forms["figure"] = SegmentFigureForm(
                 prefix="figure",
                 initial={
                     **model_to_dict(figure),
@@ -179,10 +169,7 @@ def inputs(request: AuthedHttpRequest) -> HttpResponse:
             "pools": CostPool.objects.all()[:ROWS_SHOWN],
             "figures": SegmentFigure.objects.all()[:ROWS_SHOWN],
             "growths": IndustryGrowth.objects.all()[:ROWS_SHOWN],
-            "growth_form": growth_form,
-            "params_form": params_form,
-            "pool_form": pool_form,
-            "figure_form": figure_form,
+            **{f"{name}_form": form for name, form in forms.items()},
             "weights_form": weights_form,
         },
     )
